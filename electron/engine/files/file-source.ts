@@ -1,0 +1,27 @@
+/**
+ * Where served files come from: a plain directory (--root), an ISO image (read in place), or a generated
+ * file (menus, scripts). TFTP, HTTP and FTP read through this interface only, so a file inside an ISO is
+ * sent without being extracted.
+ */
+
+export interface FileStat {
+  /** The canonical path inside the source ("/pxelinux.cfg/default"). */
+  path: string;
+  size: number;
+  isDirectory: boolean;
+  mtimeMs: number;
+}
+
+/** An open file: ranged reads until closed. One handle per transfer (never share fds between streams). */
+export interface OpenFile {
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns bytes read (0 at EOF). */
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface FileSource {
+  /** Resolves a client-supplied path. Returns null when it does not exist or is refused (traversal, NUL...). */
+  stat(clientPath: string): Promise<FileStat | null>;
+  open(clientPath: string): Promise<OpenFile | null>;
+}

@@ -1,0 +1,85 @@
+/**
+ * The typed protocol between an engine host (Electron main, the web-mode server) and the engine process.
+ * Transport: newline-delimited JSON over the engine's stdin (commands) and stdout (messages). Stdio works
+ * through pkexec/UAC elevation, where a Node IPC channel does not; the engine treats stdin EOF as "host gone".
+ */
+import type { ErrorInfo } from './errors';
+import type { EngineEvent, LogLevel, Subsystem } from './model/engine-event';
+import type { ServeConfig } from './model/serve-config';
+
+export const ENGINE_PROTOCOL_VERSION = 1;
+
+/** How often the host sends a heartbeat, and how long the engine waits without one before it exits. */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+export const HEARTBEAT_TIMEOUT_MS = 5000;
+
+export type HostCommand =
+  | { type: 'start'; id: number; config: ServeConfig }
+  | { type: 'stop'; id: number }
+  | { type: 'heartbeat'; seq: number }
+  | { type: 'shutdown' };
+
+export type EngineMessage =
+  /** The engine process is up and accepts commands (not yet serving). */
+  | { type: 'hello'; protocol: number; pid: number; privileged: boolean }
+  /** A start command succeeded: every listener is bound. */
+  | { type: 'ready'; id: number; event: Extract<EngineEvent, { type: 'ready' }> }
+  /** A start or stop command failed; the session is not running. */
+  | { type: 'failed'; id: number; error: ErrorInfo }
+  | { type: 'event'; event: EngineEvent }
+  | { type: 'log'; level: LogLevel; subsystem: Subsystem; message: string; mac?: string }
+  /** Unrecoverable: the engine exits right after sending this. */
+  | { type: 'fatal'; error: ErrorInfo }
+  /** The session stopped (on command, or because a listener failed). */
+  | { type: 'stopped'; id: number | null; reason: string };
+
+/** Exit codes of the engine process and of `fieldboot serve`. */
+export const EngineExitCode = {
+  Ok: 0,
+  Fatal: 1,
+  BadUsage: 2,
+  HeartbeatLost: 3,
+  HostGone: 4,
+  CannotServe: 5,
+  Signal: 6,
+} as const;
+export type EngineExitCode = (typeof EngineExitCode)[keyof typeof EngineExitCode];
+
+export function encodeLine(value: HostCommand | EngineMessage): string {
+  return JSON.stringify(value) + '\n';
+}
+
+/** Splits a byte stream into lines and parses each as JSON; malformed lines go to onBad, never thrown. */
+export class LineDecoder<T> {
+  private buffer = '';
+  constructor(
+    private readonly onValue: (value: T) => void,
+    private readonly onBad: (line: string, err: unknown) => void = () => {},
+    private readonly maxLine = 16 * 1024 * 1024,
+  ) {}
+  push(chunk: string | Buffer): void {
+    this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl).trim();
+      this.buffer = this.buffer.slice(nl + 1);
+      if (!line) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (err) {
+        this.onBad(line, err);
+        continue;
+      }
+      if (parsed === null || typeof parsed !== 'object' || typeof (parsed as { type?: unknown }).type !== 'string') {
+        this.onBad(line, new Error('not a typed message'));
+        continue;
+      }
+      this.onValue(parsed as T);
+    }
+    if (this.buffer.length > this.maxLine) {
+      this.onBad(this.buffer.slice(0, 200), new Error('line too long'));
+      this.buffer = '';
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/** What one serving session serves. Produced by the CLI or the UI, validated, then sent to the engine. */
+
+export const DhcpMode = { Full: 'full', Proxy: 'proxy', Off: 'off' } as const;
+export type DhcpMode = (typeof DhcpMode)[keyof typeof DhcpMode];
+
+export const BiosLoader = { Ipxe: 'ipxe', Pxelinux: 'pxelinux' } as const;
+export type BiosLoader = (typeof BiosLoader)[keyof typeof BiosLoader];
+
+export interface ServeConfig {
+  /** Interface name, e.g. "eth1" or "br0". */
+  interface: string;
+  dhcpMode: DhcpMode;
+  /** "FIRST-LAST"; omitted: derived from the interface subnet. */
+  range?: string;
+  /** A plain boot tree (pxelinux layout) served over TFTP. */
+  root?: string;
+  isos: string[];
+  /** MACs armed for install. */
+  allow: string[];
+  /** Where leases and client records live. */
+  stateDir: string;
+  /** DHCP lease time in seconds. */
+  leaseTime?: number;
+  /** Boot file for BIOS clients, relative to the TFTP root (default from the boot policy). */
+  biosBootFile?: string;
+  /** Boot file for UEFI x64 clients. */
+  efiBootFile?: string;
+  /** DNS servers handed out in full mode (option 6). Default: the server itself is not a DNS server, so none unless set. */
+  dns?: string[];
+  /** Default gateway handed out in full mode (option 3). */
+  router?: string;
+  dhcpPort?: number;
+  /** Port DHCP replies go to (68 on real networks; tests may change it). */
+  dhcpClientPort?: number;
+  proxyPort?: number;
+  tftpPort?: number;
+  httpPort?: number;
+  ftpPort?: number;
+}
+
+export const DEFAULT_PORTS = {
+  dhcp: 67,
+  dhcpClient: 68,
+  proxy: 4011,
+  tftp: 69,
+  http: 80,
+  ftp: 21,
+} as const;

@@ -1,0 +1,91 @@
+/**
+ * One table for the request half of FieldbootApi: for each channel of ApiChannels, how to check the
+ * request that crossed a trust boundary (IPC from the renderer, HTTP from a browser) and which AppBackend
+ * method answers it. The Electron IPC handlers and the web-mode server both dispatch through it, so a
+ * new channel is added here once and both transports get it.
+ */
+import type { ApiChannel, ApiChannels, ApiResult, StartRequest } from '../../shared/api/fieldboot-api';
+import { API_CHANNELS } from '../../shared/api/fieldboot-api';
+import { ErrorCode, FieldbootError, toErrorInfo } from '../../shared/errors';
+import { DhcpMode } from '../../shared/model/serve-config';
+import type { AppBackend } from './app-backend';
+
+interface ChannelHandler<C extends ApiChannel> {
+  /** Returns the typed request or throws FieldbootError(BadOption) saying what is wrong. */
+  parse(raw: unknown): ApiChannels[C]['request'];
+  call(backend: AppBackend, request: ApiChannels[C]['request']): Promise<ApiChannels[C]['response']>;
+}
+
+type HandlerTable = { [C in ApiChannel]: ChannelHandler<C> };
+
+function bad(message: string): FieldbootError {
+  return new FieldbootError(ErrorCode.BadOption, message, 'The request did not match the API contract (shared/api/fieldboot-api.ts).');
+}
+
+/** Channels without a request accept nothing, null or {} (what a JSON body or an IPC invoke may carry). */
+function parseVoid(raw: unknown): void {
+  if (raw === undefined || raw === null) return;
+  if (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0) return;
+  throw bad('this call takes no arguments');
+}
+
+// Longest names seen in practice are Windows adapter names ("Ethernet adapter ..."); 256 bounds abuse only.
+const MAX_TEXT = 256;
+const MAX_LIST = 64;
+const START_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'range', 'root', 'isos', 'allow'] satisfies (keyof StartRequest)[]);
+const DHCP_MODES: ReadonlySet<string> = new Set(Object.values(DhcpMode));
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
+    throw bad(`${field} must be a non-empty string of at most ${MAX_TEXT} characters`);
+  }
+  return value;
+}
+
+function textList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_LIST) throw bad(`${field} must be a list of at most ${MAX_LIST} strings`);
+  return value.map((v, i) => text(v, `${field}[${i}]`));
+}
+
+export function parseStartRequest(raw: unknown): StartRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('start request must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (!START_KEYS.has(key)) throw bad(`unknown field "${key}" in start request`);
+  const dhcpMode = r.dhcpMode;
+  if (typeof dhcpMode !== 'string' || !DHCP_MODES.has(dhcpMode)) throw bad(`dhcpMode must be one of ${[...DHCP_MODES].join(', ')}`);
+  const request: StartRequest = { interface: text(r.interface, 'interface'), dhcpMode: dhcpMode as DhcpMode };
+  // An empty range means "derive it from the interface subnet", same as leaving it out.
+  if (r.range !== undefined && r.range !== '') request.range = text(r.range, 'range');
+  if (r.root !== undefined) request.root = text(r.root, 'root');
+  if (r.isos !== undefined) request.isos = textList(r.isos, 'isos');
+  if (r.allow !== undefined) request.allow = textList(r.allow, 'allow');
+  return request;
+}
+
+export const API_HANDLERS: HandlerTable = {
+  'interfaces:list': { parse: parseVoid, call: (b) => b.listInterfaces() },
+  'serving:state': { parse: parseVoid, call: async (b) => b.getState() },
+  'serving:start': { parse: parseStartRequest, call: (b, req) => b.startServing(req) },
+  'serving:stop': { parse: parseVoid, call: (b) => b.stopServing() },
+};
+
+const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);
+
+export function isApiChannel(name: string): name is ApiChannel {
+  return CHANNEL_SET.has(name);
+}
+
+/** Check and run one call. Never throws: every failure becomes `{ ok: false, error }`. */
+export async function dispatchApiCall<C extends ApiChannel>(
+  backend: AppBackend,
+  channel: C,
+  raw: unknown,
+): Promise<ApiResult<ApiChannels[C]['response']>> {
+  try {
+    const handler = API_HANDLERS[channel] as ChannelHandler<C>;
+    const request = handler.parse(raw);
+    return { ok: true, value: await handler.call(backend, request) };
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) };
+  }
+}

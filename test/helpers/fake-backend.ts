@@ -1,0 +1,155 @@
+/**
+ * A scripted AppBackend for the web-server tests and for working on the renderer without root or an
+ * engine. It behaves like the real one where the UI can tell: start goes starting -> serving after a
+ * short delay, stop goes stopping -> idle, errors are FieldbootErrors.
+ *
+ * As a dev server:  node --import tsx test/helpers/fake-backend.ts [--port N] [--events]
+ * prints {"type":"ui","url":...} like `fieldboot serve --ui --json` and serves dist/renderer.
+ */
+import { fileURLToPath } from 'node:url';
+import type { ApiPush, ServingState, StartRequest } from '../../shared/api/fieldboot-api';
+import { IDLE_STATE } from '../../shared/api/fieldboot-api';
+import { ErrorCode, FieldbootError } from '../../shared/errors';
+import type { EngineEvent } from '../../shared/model/engine-event';
+import { nowIso } from '../../shared/model/engine-event';
+import type { NetworkInterfaceInfo } from '../../shared/model/network';
+import type { AppBackend } from '../../electron/engine-host/app-backend';
+
+export const FAKE_INTERFACES: NetworkInterfaceInfo[] = [
+  { name: 'lo', mac: null, kind: 'loopback', linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] },
+  {
+    name: 'br0',
+    mac: '52:54:00:12:34:56',
+    kind: 'bridge',
+    linkUp: true,
+    speedMbps: null,
+    mtu: 1500,
+    ipv4: [{ address: '192.168.77.1', prefix: 24 }],
+  },
+  { name: 'enp3s0', mac: '3c:ec:ef:01:02:03', kind: 'ethernet', linkUp: false, speedMbps: null, mtu: 1500, ipv4: [] },
+  {
+    name: 'wlp2s0',
+    mac: 'a4:c3:f0:aa:bb:cc',
+    kind: 'wifi',
+    linkUp: true,
+    speedMbps: 866,
+    mtu: 1500,
+    ipv4: [{ address: '10.20.30.41', prefix: 24 }],
+  },
+];
+
+export interface FakeBackend extends AppBackend {
+  /** Push an engine event to every subscriber. */
+  emit(event: EngineEvent): void;
+  readonly calls: { method: string; request?: StartRequest }[];
+}
+
+export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; transitionMs?: number } = {}): FakeBackend {
+  const interfaces = opts.interfaces ?? FAKE_INTERFACES;
+  const transitionMs = opts.transitionMs ?? 150;
+  const listeners = new Set<(push: ApiPush) => void>();
+  const calls: FakeBackend['calls'] = [];
+  let state: ServingState = { ...IDLE_STATE };
+  const push = (p: ApiPush): void => {
+    for (const l of listeners) l(p);
+  };
+  const setState = (next: ServingState): ServingState => {
+    state = next;
+    push({ type: 'state', state });
+    return state;
+  };
+  const delay = (): Promise<void> => new Promise((r) => setTimeout(r, transitionMs));
+
+  return {
+    calls,
+    emit: (event) => push({ type: 'event', event }),
+    async listInterfaces() {
+      calls.push({ method: 'listInterfaces' });
+      return interfaces;
+    },
+    getState: () => state,
+    async startServing(request) {
+      calls.push({ method: 'startServing', request });
+      if (state.phase === 'serving' || state.phase === 'starting') throw new FieldbootError(ErrorCode.AlreadyServing, 'already serving');
+      const nic = interfaces.find((i) => i.name === request.interface);
+      if (!nic) throw new FieldbootError(ErrorCode.NoSuchInterface, `no interface named "${request.interface}"`);
+      const addr = nic.ipv4[0];
+      if (!addr) {
+        return setState({
+          ...IDLE_STATE,
+          phase: 'failed',
+          interface: nic.name,
+          error: new FieldbootError(ErrorCode.NoIpv4OnInterface, `${nic.name} has no IPv4 address`).toInfo(),
+        });
+      }
+      setState({ ...IDLE_STATE, phase: 'starting', interface: nic.name, dhcpMode: request.dhcpMode, range: request.range ?? null });
+      await delay();
+      const services: ServingState['services'] = [
+        ...(request.dhcpMode === 'off' ? [] : [{ name: request.dhcpMode === 'proxy' ? 'proxy' : 'dhcp', address: '0.0.0.0', port: request.dhcpMode === 'proxy' ? 4011 : 67 }]),
+        { name: 'tftp', address: addr.address, port: 69 },
+        { name: 'http', address: addr.address, port: 80 },
+      ];
+      return setState({
+        phase: 'serving',
+        interface: nic.name,
+        serverIp: addr.address,
+        dhcpMode: request.dhcpMode,
+        range: request.range ?? null,
+        services,
+        startedAt: nowIso(),
+        error: null,
+      });
+    },
+    async stopServing() {
+      calls.push({ method: 'stopServing' });
+      if (state.phase !== 'serving' && state.phase !== 'failed') throw new FieldbootError(ErrorCode.NotServing, 'not serving');
+      setState({ ...state, phase: 'stopping' });
+      await delay();
+      return setState({ ...IDLE_STATE });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async dispose() {
+      listeners.clear();
+    },
+  };
+}
+
+/** A little traffic so the event log has something to show. */
+function demoTraffic(backend: FakeBackend): NodeJS.Timeout {
+  let n = 0;
+  return setInterval(() => {
+    const s = backend.getState();
+    if (s.phase !== 'serving') return;
+    const mac = `52:54:00:00:00:${(10 + (n % 5)).toString(16).padStart(2, '0')}`;
+    const ip = `192.168.77.${100 + (n % 5)}`;
+    const step = n % 4;
+    if (step === 0) backend.emit({ type: 'lease', time: nowIso(), action: 'ack', mac, ip, arch: n % 2 ? 7 : 0, bootFile: n % 2 ? 'ipxe.efi' : 'undionly.kpxe' });
+    if (step === 1) backend.emit({ type: 'file', time: nowIso(), protocol: 'tftp', action: 'start', client: ip, mac, path: 'pxelinux.0', size: 46_000, bytes: 0 });
+    if (step === 2) backend.emit({ type: 'file', time: nowIso(), protocol: 'tftp', action: 'end', client: ip, mac, path: 'pxelinux.0', size: 46_000, bytes: 46_000, durationMs: 120, rate: 383_000 });
+    if (step === 3) backend.emit({ type: 'file', time: nowIso(), protocol: 'http', action: 'end', client: ip, mac, path: 'debian/initrd.gz', size: 31_457_280, bytes: 31_457_280, durationMs: 2_400, rate: 13_107_200 });
+    n++;
+  }, 700);
+}
+
+async function main(): Promise<void> {
+  const { startWebServer, createToken } = await import('../../electron/engine-host/web-server');
+  const args = process.argv.slice(2);
+  const portArg = args.indexOf('--port');
+  const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
+  const backend = createFakeBackend({ transitionMs: 400 });
+  const staticDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+  const server = await startWebServer({ backend, port, token: createToken(), staticDir });
+  const timer = args.includes('--events') ? demoTraffic(backend) : null;
+  process.stdout.write(JSON.stringify({ type: 'ui', url: server.url }) + '\n');
+  const stop = (): void => {
+    if (timer) clearInterval(timer);
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void main();

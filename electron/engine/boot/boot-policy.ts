@@ -23,8 +23,12 @@ export interface BootPolicyConfig {
   efiX64BootFile: string;
   efiIa32BootFile?: string;
   efiArm64BootFile?: string;
-  /** URL path of the iPXE script a client already running iPXE gets (only when an HTTP server runs). */
+  /**
+   * What a client already running iPXE (user class "iPXE") gets instead of an iPXE loader, so it never loops:
+   * a TFTP path ("fieldboot.ipxe") or, with `ipxeScriptOverHttp`, a path on the HTTP server.
+   */
   ipxeScriptPath?: string;
+  ipxeScriptOverHttp?: boolean;
 }
 
 export interface BootAnswer {
@@ -55,10 +59,23 @@ export function decideBoot(facts: ClientFacts, config: BootPolicyConfig): BootAn
   const http = (path: string) =>
     `http://${config.serverIp}${config.httpPort === 80 ? '' : `:${config.httpPort}`}/${path.replace(/^\/+/, '')}`;
 
-  // A client already running iPXE gets the script, never iPXE again (that would loop forever).
-  if (facts.userClass === 'iPXE' && config.ipxeScriptPath) {
-    return { firmware, bootFile: http(config.ipxeScriptPath), nextServer: config.serverIp, vendorClass: 'PXEClient' };
+  const answer = loaderFor(firmware, config, http);
+  // A client already running iPXE that would be handed an iPXE loader gets the script instead: loading
+  // iPXE again would DHCP again and loop forever. Other loaders (pxelinux.0, syslinux.efi) it runs as is.
+  if (answer && facts.userClass === 'iPXE' && isIpxeLoader(answer.bootFile) && config.ipxeScriptPath) {
+    const script = config.ipxeScriptOverHttp ? http(config.ipxeScriptPath) : config.ipxeScriptPath;
+    return { ...answer, bootFile: script, vendorClass: 'PXEClient' };
   }
+  return answer;
+}
+
+/** iPXE binaries by their usual names (undionly.kpxe, ipxe.efi, snponly.efi, ipxe.pxe, *.kkpxe...). */
+export function isIpxeLoader(bootFile: string): boolean {
+  const base = bootFile.split(/[/\\]/).pop()?.toLowerCase() ?? '';
+  return /\.(kpxe|kkpxe|lkrn)$/.test(base) || /^ipxe.*\.pxe$/.test(base) || /^(ipxe|snponly|snp|undionly).*\.efi$/.test(base);
+}
+
+function loaderFor(firmware: Firmware, config: BootPolicyConfig, http: (path: string) => string): BootAnswer | null {
   switch (firmware) {
     case Firmware.Bios:
       return { firmware, bootFile: config.biosBootFile, nextServer: config.serverIp, vendorClass: 'PXEClient' };

@@ -1,0 +1,152 @@
+/**
+ * The AppBackend behind both the Electron IPC handlers and web mode: keeps the serving state, turns UI
+ * requests into ServeConfigs, drives the engine process through EngineHost, and pushes state and events.
+ */
+import { IDLE_STATE, type ApiPush, type ServingState, type StartRequest } from '../../shared/api/fieldboot-api';
+import { ErrorCode, FieldbootError, errorInfo, toErrorInfo } from '../../shared/errors';
+import type { EngineEvent } from '../../shared/model/engine-event';
+import type { NetworkInterfaceInfo } from '../../shared/model/network';
+import { DhcpMode, type ServeConfig } from '../../shared/model/serve-config';
+import { normalizeMac, parseRange } from '../../shared/net/ipv4';
+import { listInterfaces } from '../engine/net/list-interfaces';
+import type { AppBackend } from './app-backend';
+import { EngineHost, exitCodeName } from './engine-host';
+
+export interface AppControllerOptions {
+  /** Settings a start request does not carry (state dir, ports...). */
+  baseConfig: Omit<ServeConfig, 'interface' | 'dhcpMode' | 'isos' | 'allow'> & Partial<Pick<ServeConfig, 'isos' | 'allow'>>;
+  host?: EngineHost;
+  /** Injectable for tests; defaults to the real lister. */
+  listInterfaces?: () => Promise<NetworkInterfaceInfo[]>;
+}
+
+export class AppController implements AppBackend {
+  private state: ServingState = IDLE_STATE;
+  private readonly listeners = new Set<(push: ApiPush) => void>();
+  private readonly host: EngineHost;
+  private busy: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: AppControllerOptions) {
+    this.host = options.host ?? new EngineHost();
+    this.host.on('event', (event) => this.onEngineEvent(event));
+    this.host.on('exit', (code, signal, fatal) => {
+      if (this.state.phase === 'serving' || this.state.phase === 'starting') {
+        const error = fatal ?? errorInfo(ErrorCode.EngineDied, `the engine exited (${signal ?? exitCodeName(code)}) while serving`);
+        this.setState({ ...IDLE_STATE, phase: 'failed', error });
+      }
+    });
+  }
+
+  listInterfaces(): Promise<NetworkInterfaceInfo[]> {
+    return (this.options.listInterfaces ?? listInterfaces)();
+  }
+
+  getState(): ServingState {
+    return this.state;
+  }
+
+  subscribe(listener: (push: ApiPush) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** One start/stop at a time: a double click must not start two sessions. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.busy.then(fn, fn);
+    this.busy = next.catch(() => {});
+    return next;
+  }
+
+  startServing(request: StartRequest): Promise<ServingState> {
+    return this.serial(async () => {
+      if (this.state.phase === 'serving') throw new FieldbootError(ErrorCode.AlreadyServing, `already serving on ${this.state.interface}`);
+      const config = this.toConfig(request);
+      this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
+      try {
+        const ready = await this.host.start(config);
+        this.setState({
+          phase: 'serving',
+          interface: ready.interface,
+          serverIp: ready.serverIp,
+          dhcpMode: config.dhcpMode,
+          range: ready.range,
+          services: ready.services,
+          startedAt: ready.time,
+          error: null,
+        });
+      } catch (err) {
+        this.setState({ ...IDLE_STATE, phase: 'failed', interface: config.interface, dhcpMode: config.dhcpMode, error: toErrorInfo(err) });
+        throw err;
+      }
+      return this.state;
+    });
+  }
+
+  stopServing(): Promise<ServingState> {
+    return this.serial(async () => {
+      if (this.state.phase !== 'serving') {
+        // Stopping from "failed" just clears the error.
+        this.setState(IDLE_STATE);
+        return this.state;
+      }
+      this.setState({ ...this.state, phase: 'stopping' });
+      try {
+        await this.host.stop();
+      } finally {
+        this.setState(IDLE_STATE);
+      }
+      return this.state;
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.host.dispose();
+    this.listeners.clear();
+  }
+
+  /** Validates a UI request into a ServeConfig; throws FieldbootError with the field at fault. */
+  private toConfig(request: StartRequest): ServeConfig {
+    if (!request || typeof request.interface !== 'string' || !request.interface.trim()) {
+      throw new FieldbootError(ErrorCode.BadOption, 'pick a network interface first');
+    }
+    const modes: string[] = Object.values(DhcpMode);
+    if (!modes.includes(request.dhcpMode)) throw new FieldbootError(ErrorCode.BadOption, `unknown DHCP mode "${String(request.dhcpMode)}"`);
+    const range = request.range?.trim() || undefined;
+    if (range && !parseRange(range)) throw new FieldbootError(ErrorCode.BadRange, `cannot read the range "${range}"`);
+    const allow = (request.allow ?? []).map((m) => {
+      const mac = normalizeMac(m);
+      if (!mac) throw new FieldbootError(ErrorCode.BadOption, `"${m}" is not a MAC address`);
+      return mac;
+    });
+    const base = this.options.baseConfig;
+    return {
+      ...base,
+      interface: request.interface.trim(),
+      dhcpMode: request.dhcpMode,
+      ...(range ? { range } : {}),
+      ...(request.root ? { root: request.root } : base.root ? { root: base.root } : {}),
+      isos: request.isos ?? base.isos ?? [],
+      allow: allow.length ? allow : (base.allow ?? []),
+    };
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    this.push({ type: 'event', event });
+    if (event.type === 'stopped' && this.state.phase === 'serving') this.setState(IDLE_STATE);
+  }
+
+  private setState(state: ServingState): void {
+    this.state = state;
+    this.push({ type: 'state', state });
+  }
+
+  private push(push: ApiPush): void {
+    for (const l of this.listeners) {
+      try {
+        l(push);
+      } catch {
+        // A broken subscriber (closed socket) must not stop the others.
+      }
+    }
+  }
+}

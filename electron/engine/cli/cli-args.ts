@@ -1,0 +1,166 @@
+/**
+ * Command-line parsing for `fieldboot`. Pure: argv in, a typed command (or a usage error) out.
+ * The option names are a public interface (DESIGN.md "Headless CLI"): add options, never rename them.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORTS, DhcpMode, type ServeConfig } from '../../../shared/model/serve-config';
+import { normalizeMac, parseIpv4, parseRange } from '../../../shared/net/ipv4';
+
+export const USAGE = `FieldBoot: a PXE install server for field technicians.
+
+Usage:
+  fieldboot interfaces [--json] [--all]
+  fieldboot serve --interface IF [--root DIR] [--iso FILE]... [--dhcp full|proxy|off]
+                  [--range FIRST-LAST] [--allow MAC,...] [--state-dir DIR]
+                  [--http-port N] [--tftp-port N] [--ftp-port N] [--ui [--ui-port N]] [--json]
+  fieldboot --help | --version
+
+Commands:
+  interfaces     List network interfaces, including ones that are down or unplugged.
+                 --all also lists loopback, container and VPN interfaces.
+  serve          Serve DHCP and TFTP (HTTP and FTP as they land) on one interface until Ctrl-C.
+
+serve options:
+  --interface IF       The interface facing the servers (required unless --ui).
+  --root DIR           Serve a plain boot tree (the classic pxelinux layout) over TFTP.
+  --iso FILE           An OS image to serve (repeatable).
+  --dhcp MODE          full: hand out addresses from --range (default)
+                       proxy: only add boot information beside the site's DHCP server
+                       off: no DHCP at all (another server points clients here)
+  --range FIRST-LAST   Address pool for full mode (default: part of the interface subnet).
+  --allow MAC,...      Machines armed for install; everyone else boots from local disk.
+  --state-dir DIR      Where leases and client records are kept.
+  --lease-time S       DHCP lease time in seconds (default 3600).
+  --router IP          Default gateway handed out in full mode.
+  --dns IP,...         Name servers handed out in full mode.
+  --bios-boot-file F   First-stage loader for BIOS clients (default undionly.kpxe, or
+                       pxelinux.0 when the --root tree has one).
+  --efi-boot-file F    First-stage loader for UEFI x64 clients (default ipxe.efi, or
+                       syslinux.efi when the --root tree has one).
+  --tftp-port N        (default 69)   --http-port N (default 80)   --ftp-port N (default 21)
+  --dhcp-port N        (default 67; replies go to --dhcp-client-port, default 68)
+  --ui                 Also serve the FieldBoot UI on 127.0.0.1 (web mode); prints its URL
+                       with a one-time token. With --interface, serving starts at once.
+  --ui-port N          Port for --ui (default: a free one).
+  --json               One JSON event per line on stdout (ready, lease, file, error, ...).
+  --verbose            Include debug logs (raw packets).
+
+Exit codes: 0 stopped normally, 2 bad usage, 5 cannot serve (the reason is printed).
+`;
+
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'interfaces'; json: boolean; all: boolean }
+  | { kind: 'serve'; config: Omit<ServeConfig, 'stateDir'> & { stateDir?: string }; ui: boolean; uiPort: number; json: boolean; verbose: boolean };
+
+export class UsageError extends Error {}
+
+function port(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535), not "${value}"`);
+  return n;
+}
+
+export function parseCli(argv: string[]): CliCommand {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };
+  if (command === '--version' || command === '-v') return { kind: 'version' };
+  if (command === 'interfaces') {
+    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, all: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    if (values.help) return { kind: 'help' };
+    return { kind: 'interfaces', json: !!values.json, all: !!values.all };
+  }
+  if (command === 'serve') return parseServe(rest);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+function parseServe(args: string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      options: {
+        interface: { type: 'string', short: 'i' },
+        iso: { type: 'string', multiple: true },
+        root: { type: 'string' },
+        profile: { type: 'string' },
+        dhcp: { type: 'string' },
+        range: { type: 'string' },
+        allow: { type: 'string', multiple: true },
+        'state-dir': { type: 'string' },
+        'lease-time': { type: 'string' },
+        router: { type: 'string' },
+        dns: { type: 'string' },
+        'bios-boot-file': { type: 'string' },
+        'efi-boot-file': { type: 'string' },
+        'http-port': { type: 'string' },
+        'tftp-port': { type: 'string' },
+        'ftp-port': { type: 'string' },
+        'dhcp-port': { type: 'string' },
+        'dhcp-client-port': { type: 'string' },
+        'proxy-port': { type: 'string' },
+        ui: { type: 'boolean' },
+        'ui-port': { type: 'string' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help' };
+  const ui = !!v.ui;
+  if (!v.interface && !ui) throw new UsageError('serve needs --interface IF (run "fieldboot interfaces" to list them)');
+
+  const dhcp = v.dhcp ?? DhcpMode.Full;
+  const modes: string[] = Object.values(DhcpMode);
+  if (!modes.includes(dhcp)) throw new UsageError(`--dhcp must be full, proxy or off, not "${dhcp}"`);
+  if (v.range !== undefined && !parseRange(v.range)) throw new UsageError(`--range must be FIRST-LAST, e.g. 10.77.0.100-10.77.0.200, not "${v.range}"`);
+  if (v.range !== undefined && dhcp !== DhcpMode.Full) throw new UsageError('--range only applies to --dhcp full');
+  const allow = (v.allow ?? []).flatMap((a) => a.split(',')).filter(Boolean).map((m) => {
+    const mac = normalizeMac(m);
+    if (!mac) throw new UsageError(`--allow: "${m}" is not a MAC address`);
+    return mac;
+  });
+  const dns = v.dns?.split(',').filter(Boolean) ?? undefined;
+  for (const d of dns ?? []) if (parseIpv4(d) === null) throw new UsageError(`--dns: "${d}" is not an IPv4 address`);
+  if (v.router !== undefined && parseIpv4(v.router) === null) throw new UsageError(`--router: "${v.router}" is not an IPv4 address`);
+  let leaseTime: number | undefined;
+  if (v['lease-time'] !== undefined) {
+    leaseTime = Number(v['lease-time']);
+    if (!/^\d+$/.test(v['lease-time']) || leaseTime < 60) throw new UsageError('--lease-time must be a number of seconds, at least 60');
+  }
+
+  return {
+    kind: 'serve',
+    ui,
+    uiPort: v['ui-port'] !== undefined ? port('ui-port', v['ui-port'], 0) : 0,
+    json: !!v.json,
+    verbose: !!v.verbose,
+    config: {
+      interface: v.interface ?? '',
+      dhcpMode: dhcp as DhcpMode,
+      ...(v.range ? { range: v.range } : {}),
+      ...(v.root ? { root: v.root } : {}),
+      isos: v.iso ?? [],
+      allow,
+      ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
+      ...(leaseTime ? { leaseTime } : {}),
+      ...(v.router ? { router: v.router } : {}),
+      ...(dns ? { dns } : {}),
+      ...(v['bios-boot-file'] ? { biosBootFile: v['bios-boot-file'] } : {}),
+      ...(v['efi-boot-file'] ? { efiBootFile: v['efi-boot-file'] } : {}),
+      tftpPort: port('tftp-port', v['tftp-port'], DEFAULT_PORTS.tftp),
+      httpPort: port('http-port', v['http-port'], DEFAULT_PORTS.http),
+      ftpPort: port('ftp-port', v['ftp-port'], DEFAULT_PORTS.ftp),
+      dhcpPort: port('dhcp-port', v['dhcp-port'], DEFAULT_PORTS.dhcp),
+      dhcpClientPort: port('dhcp-client-port', v['dhcp-client-port'], DEFAULT_PORTS.dhcpClient),
+      proxyPort: port('proxy-port', v['proxy-port'], DEFAULT_PORTS.proxy),
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Several sources seen as one: the first layer that has a path wins. A session stacks its generated files,
+ * the user's boot tree (--root) and the built-in loaders (resources/boot), in that order.
+ */
+import type { FileSource, FileStat, OpenFile } from './file-source';
+
+export class LayeredSource implements FileSource {
+  constructor(private readonly layers: readonly FileSource[]) {}
+
+  async stat(clientPath: string): Promise<FileStat | null> {
+    for (const layer of this.layers) {
+      const s = await layer.stat(clientPath);
+      if (s) return s;
+    }
+    return null;
+  }
+
+  async open(clientPath: string): Promise<OpenFile | null> {
+    for (const layer of this.layers) {
+      const f = await layer.open(clientPath);
+      if (f) return f;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Generated files (boot scripts, menus) served like any other file. Paths are matched case-insensitively,
+ * the way PXE loaders ask for them.
+ */
+import type { FileSource, FileStat, OpenFile } from './file-source';
+
+export function normalizeVirtualPath(clientPath: string): string | null {
+  if (clientPath.includes('\0')) return null;
+  const parts = clientPath.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.');
+  if (parts.some((p) => p === '..')) return null;
+  return '/' + parts.join('/');
+}
+
+export class MemorySource implements FileSource {
+  private readonly files = new Map<string, { path: string; data: Buffer; mtimeMs: number }>();
+
+  set(path: string, content: string | Buffer): void {
+    const norm = normalizeVirtualPath(path);
+    if (!norm) throw new Error(`bad virtual path ${JSON.stringify(path)}`);
+    this.files.set(norm.toLowerCase(), { path: norm, data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), mtimeMs: Date.now() });
+  }
+
+  private find(clientPath: string) {
+    const norm = normalizeVirtualPath(clientPath);
+    return norm ? this.files.get(norm.toLowerCase()) : undefined;
+  }
+
+  async stat(clientPath: string): Promise<FileStat | null> {
+    const f = this.find(clientPath);
+    return f ? { path: f.path, size: f.data.length, isDirectory: false, mtimeMs: f.mtimeMs } : null;
+  }
+
+  async open(clientPath: string): Promise<OpenFile | null> {
+    const f = this.find(clientPath);
+    if (!f) return null;
+    const data = f.data;
+    return {
+      size: data.length,
+      async read(buffer, offset, length, position) {
+        if (position >= data.length) return 0;
+        return data.copy(buffer, offset, position, Math.min(data.length, position + length));
+      },
+      async close() {},
+    };
+  }
+}

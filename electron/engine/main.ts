@@ -1,0 +1,118 @@
+/**
+ * The engine process. Runs with plain node (or Electron as node: ELECTRON_RUN_AS_NODE=1). Reads HostCommand
+ * lines on stdin, writes EngineMessage lines on stdout (shared/engine-protocol.ts).
+ *
+ * It must never outlive its host: a DHCP server left running on a customer's network is the worst failure
+ * this product can have. So it exits when stdin closes (host died, even by SIGKILL), when heartbeats stop
+ * (host hung), or when its parent process changes (re-parented to init).
+ */
+import {
+  ENGINE_PROTOCOL_VERSION,
+  EngineExitCode,
+  HEARTBEAT_TIMEOUT_MS,
+  LineDecoder,
+  encodeLine,
+  type EngineMessage,
+  type HostCommand,
+} from '../../shared/engine-protocol';
+import { ErrorCode, errorInfo, toErrorInfo } from '../../shared/errors';
+import { Session } from './session';
+
+const heartbeatTimeoutMs = Number(process.env.FIELDBOOT_HEARTBEAT_TIMEOUT_MS) || HEARTBEAT_TIMEOUT_MS;
+const initialParent = process.ppid;
+
+function send(message: EngineMessage): void {
+  try {
+    process.stdout.write(encodeLine(message));
+  } catch {
+    // stdout gone: the host is gone; the stdin/heartbeat watch will end us.
+  }
+}
+
+let session: Session | null = null;
+let exiting = false;
+
+async function exit(code: EngineExitCode, reason: string): Promise<never> {
+  if (!exiting) {
+    exiting = true;
+    const s = session;
+    session = null;
+    // Bounded: stopping sockets is quick, but never let a stuck close keep a DHCP server alive.
+    await Promise.race([s?.stop(reason), new Promise((r) => setTimeout(r, 1500))]).catch(() => {});
+    send({ type: 'stopped', id: null, reason });
+  }
+  process.exit(code);
+}
+
+let lastHeartbeat = Date.now();
+const watchdog = setInterval(() => {
+  if (Date.now() - lastHeartbeat > heartbeatTimeoutMs) void exit(EngineExitCode.HeartbeatLost, 'heartbeat lost');
+  if (process.ppid !== initialParent) void exit(EngineExitCode.HostGone, 'host process gone');
+}, Math.min(500, heartbeatTimeoutMs / 4));
+watchdog.unref?.();
+// Keep the process alive even with no session: the watchdog is unref'd, stdin keeps the loop running.
+
+async function handle(cmd: HostCommand): Promise<void> {
+  switch (cmd.type) {
+    case 'heartbeat':
+      lastHeartbeat = Date.now();
+      return;
+    case 'start': {
+      if (session?.isRunning) {
+        send({ type: 'failed', id: cmd.id, error: errorInfo(ErrorCode.AlreadyServing, 'already serving; stop first') });
+        return;
+      }
+      const s = new Session(cmd.config, {
+        emit: (event) => send({ type: 'event', event }),
+        logSink: (e) => send({ type: 'log', level: e.level, subsystem: e.subsystem, message: e.message, ...(e.mac ? { mac: e.mac } : {}) }),
+      });
+      session = s;
+      try {
+        const ready = await s.start();
+        send({ type: 'ready', id: cmd.id, event: ready });
+      } catch (err) {
+        if (session === s) session = null;
+        send({ type: 'failed', id: cmd.id, error: toErrorInfo(err) });
+      }
+      return;
+    }
+    case 'stop': {
+      const s = session;
+      session = null;
+      if (s) await s.stop('stopped by host');
+      send({ type: 'stopped', id: cmd.id, reason: 'stopped by host' });
+      return;
+    }
+    case 'shutdown':
+      await exit(EngineExitCode.Ok, 'shutdown by host');
+      return;
+    default: {
+      const never: never = cmd;
+      send({ type: 'log', level: 'warn', subsystem: 'ENGINE', message: `unknown command ${JSON.stringify(never)}` });
+    }
+  }
+}
+
+// Commands are handled one at a time, in order (a stop never overtakes the start it follows).
+let queue: Promise<void> = Promise.resolve();
+const decoder = new LineDecoder<HostCommand>(
+  (cmd) => {
+    queue = queue.then(() => handle(cmd)).catch((err) => send({ type: 'log', level: 'error', subsystem: 'ENGINE', message: String(err) }));
+  },
+  (line) => send({ type: 'log', level: 'warn', subsystem: 'ENGINE', message: `unreadable command: ${line.slice(0, 120)}` }),
+);
+process.stdin.on('data', (chunk: Buffer) => decoder.push(chunk));
+process.stdin.on('end', () => void exit(EngineExitCode.HostGone, 'host closed the command channel'));
+process.stdin.on('error', () => void exit(EngineExitCode.HostGone, 'command channel error'));
+process.stdout.on('error', () => void exit(EngineExitCode.HostGone, 'event channel error'));
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void exit(EngineExitCode.Signal, `signal ${sig}`));
+process.on('uncaughtException', (err) => {
+  send({ type: 'fatal', error: toErrorInfo(err) });
+  void exit(EngineExitCode.Fatal, `fatal: ${err.message}`);
+});
+process.on('unhandledRejection', (err) => {
+  send({ type: 'fatal', error: toErrorInfo(err) });
+  void exit(EngineExitCode.Fatal, `fatal: ${String(err)}`);
+});
+
+send({ type: 'hello', protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid, privileged: typeof process.getuid === 'function' ? process.getuid() === 0 : false });

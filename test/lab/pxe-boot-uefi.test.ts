@@ -1,0 +1,127 @@
+/**
+ * A UEFI x64 PXE client (QEMU OVMF + the e1000 NIC's iPXE EFI ROM) gets syslinux.efi (with ldlinux.e64
+ * beside it), which reads the same pxelinux.cfg/default as BIOS pxelinux and boots the Debian 12 netboot
+ * kernel + initrd over TFTP until the kernel prints "Run /init" on the serial console.
+ *
+ * The reference variant (FIELDBOOT_LAB_REFERENCE=1) boots the same tree from dnsmasq, the classic setup,
+ * to re-validate the rig itself.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSwitch, type LabSwitch } from '../helpers/netns';
+import { labGate } from '../helpers/requirements';
+import { buildSeedTree, KERNEL_RAN_INIT, SEED_TREE_REQUIRED_FILES, TREE_PATHS } from '../helpers/boot-tree';
+import { firmwareFiles, startQemuClient, type QemuClient } from '../helpers/qemu';
+import {
+  FIELDBOOT_BIN,
+  isFileEnd,
+  isLeaseAck,
+  startDnsmasqReference,
+  startFieldbootServe,
+  type ReferenceServer,
+  type ServerProcess,
+} from '../helpers/fieldboot-process';
+
+const MAC = '52:54:00:fb:e1:07';
+/** OVMF + iPXE EFI ROM under TCG: ~40 s to "Run /init" when the machine is idle; bounded for a busy one. */
+const BOOT_TIMEOUT_MS = 150_000;
+const TEST_TIMEOUT_MS = BOOT_TIMEOUT_MS + 60_000;
+const REFERENCE = process.env.FIELDBOOT_LAB_REFERENCE === '1';
+/** RFC 4578 section 2.1: client system architecture 7 = EFI x64 (what OVMF sends). */
+const ARCH_EFI_X64 = 7;
+const GATE = {
+  root: true,
+  commands: ['qemu-system-x86_64', 'ip'],
+  files: [...SEED_TREE_REQUIRED_FILES, ...firmwareFiles('uefi')],
+};
+
+interface Rig {
+  tmp: string;
+  tree: string;
+  lab: LabSwitch;
+  tap: string;
+}
+
+async function withRig(fn: (rig: Rig, cleanup: Array<() => Promise<void>>) => Promise<void>): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'fb-lab-uefi-'));
+  const lab = createSwitch({ prefix: 'fbuefi' });
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    const tree = buildSeedTree(join(tmp, 'tree'));
+    await fn({ tmp, tree, lab, tap: lab.addTap('tap0') }, cleanup);
+  } finally {
+    // QEMU first (it holds the tap), then the server, then the namespace.
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+    lab.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function seconds(fromMs: number): string {
+  return ((Date.now() - fromMs) / 1000).toFixed(1);
+}
+
+test(
+  'reference: OVMF + iPXE EFI ROM boots syslinux.efi from dnsmasq to "Run /init"',
+  { skip: REFERENCE ? false : 'rig re-validation; set FIELDBOOT_LAB_REFERENCE=1', timeout: TEST_TIMEOUT_MS },
+  async (t) => {
+    if (!labGate(t, { ...GATE, commands: [...GATE.commands, 'dnsmasq'] })) return;
+    await withRig(async ({ tmp, tree, lab, tap }, cleanup) => {
+      const ref: ReferenceServer = startDnsmasqReference({ ns: lab.ns, root: tree, leaseFile: join(tmp, 'leases') });
+      cleanup.push(() => ref.stop());
+      await ref.waitForLog(/started, version/, 10_000);
+      const t0 = Date.now();
+      const vm: QemuClient = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'uefi', serialLog: join(tmp, 'serial.log') });
+      cleanup.push(() => vm.kill());
+      await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
+      t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
+      const log = ref.log();
+      assert.match(log, new RegExp(`DHCPACK\\(br0\\) [0-9.]+ ${MAC}`));
+      for (const f of [TREE_PATHS.syslinuxEfi, TREE_PATHS.ldlinuxE64, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
+        assert.ok(log.includes(`sent ${join(tree, f)}`), `dnsmasq sent ${f}`);
+      }
+    });
+  },
+);
+
+test(
+  'OVMF + iPXE EFI ROM boots syslinux.efi from `fieldboot serve --root --dhcp full` to "Run /init"',
+  { timeout: TEST_TIMEOUT_MS },
+  async (t) => {
+    if (!labGate(t, { ...GATE, files: [...GATE.files, FIELDBOOT_BIN] })) return;
+    await withRig(async ({ tmp, tree, lab, tap }, cleanup) => {
+      const srv: ServerProcess = startFieldbootServe({
+        ns: lab.ns,
+        root: tree,
+        stateDir: join(tmp, 'state'),
+        range: '192.168.77.100-192.168.77.150',
+        // The server's UEFI default is an iPXE loader; this is the classic syslinux tree.
+        extraArgs: ['--bios-boot-file', TREE_PATHS.pxelinux, '--efi-boot-file', TREE_PATHS.syslinuxEfi],
+      });
+      cleanup.push(() => srv.stop());
+      await srv.waitForEvent((e) => e.type === 'ready', 20_000);
+      const t0 = Date.now();
+      const vm = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'uefi', serialLog: join(tmp, 'serial.log') });
+      cleanup.push(() => vm.kill());
+
+      // Each step with its own deadline, so a failure names the event that never came.
+      const lease = await srv.waitForEvent(isLeaseAck(MAC), BOOT_TIMEOUT_MS);
+      t.diagnostic(`lease ack ${lease.ip} (arch ${lease.arch ?? '-'}, boot file ${lease.bootFile ?? '-'}) at ${seconds(t0)} s`);
+      assert.equal(lease.arch, ARCH_EFI_X64, 'OVMF reports client architecture 7 (EFI x64)');
+      for (const f of [TREE_PATHS.syslinuxEfi, TREE_PATHS.ldlinuxE64, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
+        const ev = await srv.waitForEvent(isFileEnd(f), BOOT_TIMEOUT_MS);
+        assert.equal(ev.protocol, 'tftp');
+        t.diagnostic(`tftp ${f}: ${ev.bytes} bytes in ${ev.durationMs ?? '?'} ms, done at ${seconds(t0)} s`);
+      }
+      await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
+      t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
+      assert.ok(
+        !srv.events().some((e) => e.type === 'file' && e.path.replace(/^\/+/, '') === TREE_PATHS.pxelinux),
+        'a UEFI client is never handed the BIOS loader',
+      );
+    });
+  },
+);

@@ -60,20 +60,19 @@ export function parseRange(text: string): Ipv4Range | null {
 }
 
 /**
- * A sensible pool for a subnet when the user gave none: the upper half of the host range of a /24-or-smaller
- * block around the server, never the server, network or broadcast address.
+ * A sensible pool when the user gave none: within the server's subnet (or, for subnets wider than /24,
+ * the /24 around the server, so we never hand out half a /16), the half of the host addresses that does
+ * not hold the server. Never the server, network or broadcast address. Empty (last < first) if impossible.
  */
 export function defaultRange(serverIp: Ipv4, prefix: number): Ipv4Range {
-  const net = networkOf(serverIp, prefix);
-  const bcast = broadcastOf(serverIp, prefix);
-  const hosts = bcast - net - 1;
-  if (hosts < 2) return { first: serverIp, last: serverIp - 1 }; // empty
-  // Large subnets: a /24's worth near the server, so we do not hand out half a /16.
-  const span = Math.min(hosts, 254);
-  const blockStart = Math.max(net + 1, Math.min(serverIp - (serverIp - net - 1) % 256, bcast - span));
-  const first = blockStart + Math.floor(span / 2);
-  const last = Math.min(blockStart + span - 1, bcast - 1);
-  return { first, last };
+  const p = Math.max(prefix, 24);
+  const lo = networkOf(serverIp, p) + 1;
+  const hi = broadcastOf(serverIp, p) - (p === prefix ? 1 : 0); // inside a wider subnet x.y.z.255 is a host
+  const hiClamped = Math.min(hi, broadcastOf(serverIp, prefix) - 1);
+  if (hiClamped - lo + 1 < 2) return { first: lo, last: lo - 1 };
+  const mid = lo + Math.floor((hiClamped - lo + 1) / 2);
+  // Upper half unless the server sits in it.
+  return serverIp >= mid ? { first: lo, last: mid - 1 } : { first: mid, last: hiClamped };
 }
 
 export function rangeSize(r: Ipv4Range): number {

@@ -45,6 +45,12 @@ export function defaultEngineCommand(): EngineCommand {
   return { command: process.execPath, args: ['--import', tsx, join(dir, 'electron', 'engine', 'main.ts')] };
 }
 
+/** The most telling line of a crashed process's stderr: its error line, not Node's version banner. */
+function telling(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return [...lines].reverse().find((l) => /error/i.test(l)) ?? lines.pop() ?? '';
+}
+
 export function exitCodeName(code: number | null): string {
   const entry = Object.entries(EngineExitCode).find(([, v]) => v === code);
   return entry ? entry[0] : `code ${code}`;
@@ -99,7 +105,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       child.stdout?.on('data', (d: Buffer) => decoder.push(d));
       child.once('error', (err) => reject(new FieldbootError(ErrorCode.EngineDied, `cannot start the engine: ${err.message}`)));
       child.once('exit', (code, signal) => {
-        reject(new FieldbootError(ErrorCode.EngineDied, `engine exited (${exitCodeName(code)}) before it was ready: ${stderrTail.trim().split('\n').pop() ?? ''}`));
+        reject(new FieldbootError(ErrorCode.EngineDied, `engine exited (${exitCodeName(code)}) before it was ready: ${telling(stderrTail)}`));
         this.onExit(child, code, signal, stderrTail);
       });
     });
@@ -117,7 +123,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     this.heartbeat = null;
     const err = new FieldbootError(
       ErrorCode.EngineDied,
-      `the engine exited (${signal ?? exitCodeName(code)})${stderrTail ? `: ${stderrTail.trim().split('\n').pop()}` : ''}`,
+      `the engine exited (${signal ?? exitCodeName(code)})${stderrTail ? `: ${telling(stderrTail)}` : ''}`,
     );
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();

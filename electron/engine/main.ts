@@ -16,7 +16,7 @@ import {
   type HostCommand,
 } from '../../shared/engine-protocol';
 import { ErrorCode, errorInfo, toErrorInfo } from '../../shared/errors';
-import { Session } from './session';
+import type { Session } from './session';
 
 const heartbeatTimeoutMs = Number(process.env.FIELDBOOT_HEARTBEAT_TIMEOUT_MS) || HEARTBEAT_TIMEOUT_MS;
 const initialParent = process.ppid;
@@ -62,7 +62,15 @@ async function handle(cmd: HostCommand): Promise<void> {
         send({ type: 'failed', id: cmd.id, error: errorInfo(ErrorCode.AlreadyServing, 'already serving; stop first') });
         return;
       }
-      const s = new Session(cmd.config, {
+      let SessionClass: typeof Session;
+      try {
+        // Loaded on first start: the hello goes out at once, and a broken server module becomes a typed failure.
+        ({ Session: SessionClass } = await import('./session'));
+      } catch (err) {
+        send({ type: 'failed', id: cmd.id, error: toErrorInfo(err) });
+        return;
+      }
+      const s = new SessionClass(cmd.config, {
         emit: (event) => send({ type: 'event', event }),
         logSink: (e) => send({ type: 'log', level: e.level, subsystem: e.subsystem, message: e.message, ...(e.mac ? { mac: e.mac } : {}) }),
       });

@@ -1,0 +1,98 @@
+/** The big answer to "is this laptop serving PXE right now, and where?", with the one button that changes it. */
+import type { ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
+import type { ErrorInfo } from '../../../../shared/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { formatClock } from '../../components/format';
+
+const PHASE_TITLES: Record<ServingPhase, string> = {
+  idle: 'Not serving',
+  starting: 'Starting…',
+  serving: 'Serving',
+  stopping: 'Stopping…',
+  failed: 'Could not serve',
+};
+
+const DHCP_LABELS: Record<string, string> = { full: 'full DHCP', proxy: 'proxy DHCP', off: 'no DHCP' };
+
+function detail(state: ServingState, selected: string | null): string {
+  switch (state.phase) {
+    case 'idle':
+      return selected ? `Ready to serve on ${selected}.` : 'Pick the interface cabled to the rack switch.';
+    case 'starting':
+      return `Opening the boot services on ${state.interface ?? 'the interface'}.`;
+    case 'serving': {
+      const parts = [state.interface, state.serverIp, state.dhcpMode ? DHCP_LABELS[state.dhcpMode] : null, state.range];
+      if (state.startedAt) parts.push(`since ${formatClock(state.startedAt)}`);
+      return parts.filter(Boolean).join(' · ');
+    }
+    case 'stopping':
+      return `Closing the boot services on ${state.interface ?? 'the interface'}.`;
+    case 'failed':
+      return state.interface ? `On ${state.interface}.` : '';
+  }
+}
+
+export function ServingStatus({
+  state,
+  selected,
+  busy,
+  canStart,
+  actionError,
+  onStart,
+  onStop,
+}: {
+  state: ServingState;
+  selected: string | null;
+  busy: boolean;
+  canStart: boolean;
+  actionError: ErrorInfo | null;
+  onStart(): void;
+  onStop(): void;
+}) {
+  const stoppable = state.phase === 'serving' || state.phase === 'starting';
+  const transitioning = state.phase === 'starting' || state.phase === 'stopping';
+  const action = stoppable ? 'stop' : 'start';
+  const label = stoppable ? 'Stop serving' : selected ? `Start serving on ${selected}` : 'Start serving';
+  const disabled = busy || (state.phase === 'stopping') || (action === 'start' && !canStart) || (state.phase === 'starting' && busy);
+  const extraError = actionError && actionError.message !== state.error?.message ? actionError : null;
+  return (
+    <section className={`status status-${state.phase}`} data-testid="serving-status" aria-live="polite">
+      <div className="status-main">
+        <div className="status-text">
+          <p className="status-label">Status</p>
+          <h1 className="status-phase" data-testid="serving-phase" data-phase={state.phase}>
+            <span className={`status-light ${transitioning ? 'is-pulsing' : ''}`} aria-hidden="true" />
+            {PHASE_TITLES[state.phase]}
+          </h1>
+          <p className="status-detail" data-testid="serving-detail">
+            {detail(state, selected)}
+          </p>
+        </div>
+        <button
+          type="button"
+          className={`serve-button ${action === 'stop' ? 'is-stop' : 'is-start'}`}
+          data-testid="serve-button"
+          data-action={action}
+          disabled={disabled}
+          onClick={action === 'stop' ? onStop : onStart}
+        >
+          {label}
+        </button>
+      </div>
+      {state.phase === 'serving' && state.services.length > 0 ? (
+        <ul className="services" data-testid="serving-services" aria-label="Services">
+          {state.services.map((s) => (
+            <li key={`${s.name}-${s.port}`} className="service" data-testid={`service-${s.name}`}>
+              <span className="service-name">{s.name.toUpperCase()}</span>
+              <span className="service-where mono">
+                {s.address === '0.0.0.0' ? '*' : s.address}:{s.port}
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {state.error ? <ErrorNotice error={state.error} testId="serving-error" /> : null}
+      {extraError ? <ErrorNotice error={extraError} testId="action-error" /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * The renderer's one store: what the backend told us (interfaces, serving state, recent events) and
+ * what the technician is choosing (interface, DHCP mode, range). Actions call the FieldbootApi; the
+ * serving state itself only changes from what the backend returns or pushes, never optimistically,
+ * so the screen never claims a DHCP server is off while it is still running.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ApiPush, FieldbootApi, ServingState } from '../../../shared/api/fieldboot-api';
+import { IDLE_STATE } from '../../../shared/api/fieldboot-api';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { EngineEvent } from '../../../shared/model/engine-event';
+import type { NetworkInterfaceInfo } from '../../../shared/model/network';
+import { DhcpMode } from '../../../shared/model/serve-config';
+
+/** Enough to see the last few machines boot; older lines go (the CLI's --json log keeps everything). */
+export const MAX_EVENTS = 200;
+
+export interface LoggedEvent {
+  id: number;
+  event: EngineEvent;
+}
+
+export type LoadStatus = 'loading' | 'ready' | 'error';
+
+export interface FieldbootState {
+  interfaces: NetworkInterfaceInfo[];
+  interfacesStatus: LoadStatus;
+  interfacesError: ErrorInfo | null;
+  selectedInterface: string | null;
+  dhcpMode: DhcpMode;
+  /** "FIRST-LAST", or '' for the default derived from the interface subnet. */
+  range: string;
+  serving: ServingState;
+  /** A start or stop request is in flight. */
+  busy: boolean;
+  /** The last call's error when the serving state does not already carry it. */
+  actionError: ErrorInfo | null;
+  /** Newest first. */
+  events: LoggedEvent[];
+
+  /** Load everything and follow pushes; returns the unsubscribe. */
+  connect(): () => void;
+  refreshInterfaces(): Promise<void>;
+  selectInterface(name: string): void;
+  setDhcpMode(mode: DhcpMode): void;
+  setRange(range: string): void;
+  startServing(): Promise<void>;
+  stopServing(): Promise<void>;
+  clearEvents(): void;
+}
+
+export type FieldbootStore = StoreApi<FieldbootState>;
+
+/** Which engine events belong in the live log: leases, transfers and problems, not chatter. */
+export function isLoggable(event: EngineEvent): boolean {
+  switch (event.type) {
+    case 'lease':
+    case 'pool':
+    case 'error':
+    case 'ready':
+    case 'stopped':
+      return true;
+    case 'file':
+      // Progress ticks would flood the log; start/end/error tell the story.
+      return event.action !== 'progress';
+    case 'log':
+      return event.level === 'warn' || event.level === 'error';
+  }
+}
+
+/** The interface a technician most likely wants: up, with an address, not loopback or Wi-Fi. */
+export function defaultInterface(list: NetworkInterfaceInfo[]): string | null {
+  const score = (i: NetworkInterfaceInfo): number =>
+    (i.kind === 'loopback' ? -100 : 0) + (i.linkUp ? 4 : 0) + (i.ipv4.length > 0 ? 2 : 0) + (i.kind === 'wifi' ? -1 : 0);
+  const best = [...list].sort((a, b) => score(b) - score(a))[0];
+  return best && best.kind !== 'loopback' ? best.name : null;
+}
+
+function isActive(state: ServingState): boolean {
+  return state.phase === 'starting' || state.phase === 'serving' || state.phase === 'stopping';
+}
+
+export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
+  let nextEventId = 1;
+  return createStore<FieldbootState>()((set, get) => {
+    const applyServing = (serving: ServingState): void => {
+      const patch: Partial<FieldbootState> = { serving };
+      // While a session runs, the form shows what is actually being served.
+      if (isActive(serving)) {
+        if (serving.interface) patch.selectedInterface = serving.interface;
+        if (serving.dhcpMode) patch.dhcpMode = serving.dhcpMode;
+        if (serving.range) patch.range = serving.range;
+      }
+      set(patch);
+    };
+
+    const onPush = (push: ApiPush): void => {
+      switch (push.type) {
+        case 'state':
+          applyServing(push.state);
+          return;
+        case 'event':
+          if (!isLoggable(push.event)) return;
+          set((s) => ({ events: [{ id: nextEventId++, event: push.event }, ...s.events].slice(0, MAX_EVENTS) }));
+          return;
+      }
+    };
+
+    return {
+      interfaces: [],
+      interfacesStatus: 'loading',
+      interfacesError: null,
+      selectedInterface: null,
+      // Proxy is the safe default: it never hands out addresses on a network that has its own DHCP.
+      dhcpMode: DhcpMode.Proxy,
+      range: '',
+      serving: IDLE_STATE,
+      busy: false,
+      actionError: null,
+      events: [],
+
+      connect() {
+        const unsubscribe = api.subscribe(onPush);
+        void api.getState().then((r) => {
+          if (r.ok) applyServing(r.value);
+        });
+        void get().refreshInterfaces();
+        return unsubscribe;
+      },
+
+      async refreshInterfaces() {
+        set({ interfacesStatus: 'loading' });
+        const r = await api.listInterfaces();
+        if (!r.ok) {
+          set({ interfacesStatus: 'error', interfacesError: r.error });
+          return;
+        }
+        const { selectedInterface, serving } = get();
+        const stillThere = selectedInterface !== null && r.value.some((i) => i.name === selectedInterface);
+        set({
+          interfaces: r.value,
+          interfacesStatus: 'ready',
+          interfacesError: null,
+          selectedInterface: stillThere ? selectedInterface : (serving.interface ?? defaultInterface(r.value)),
+        });
+      },
+
+      selectInterface(name) {
+        if (isActive(get().serving)) return;
+        set({ selectedInterface: name, actionError: null });
+      },
+      setDhcpMode(mode) {
+        if (isActive(get().serving)) return;
+        set({ dhcpMode: mode });
+      },
+      setRange(range) {
+        if (isActive(get().serving)) return;
+        set({ range });
+      },
+
+      async startServing() {
+        const { selectedInterface, dhcpMode, range, busy } = get();
+        if (busy || selectedInterface === null) return;
+        set({ busy: true, actionError: null });
+        const trimmed = range.trim();
+        const r = await api.startServing({
+          interface: selectedInterface,
+          dhcpMode,
+          // The range only means something when we hand out addresses.
+          ...(dhcpMode === DhcpMode.Full && trimmed ? { range: trimmed } : {}),
+        });
+        if (r.ok) applyServing(r.value);
+        // A failed start usually arrives as a "failed" state push too; keep the error either way.
+        set({ busy: false, actionError: r.ok ? null : r.error });
+        if (!r.ok) void api.getState().then((s) => s.ok && applyServing(s.value));
+      },
+
+      async stopServing() {
+        if (get().busy) return;
+        set({ busy: true, actionError: null });
+        const r = await api.stopServing();
+        if (r.ok) applyServing(r.value);
+        set({ busy: false, actionError: r.ok ? null : r.error });
+        if (!r.ok) void api.getState().then((s) => s.ok && applyServing(s.value));
+      },
+
+      clearEvents() {
+        set({ events: [] });
+      },
+    };
+  });
+}

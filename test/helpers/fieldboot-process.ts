@@ -94,10 +94,10 @@ function supervise(child: ChildProcess, onStdoutLine: (line: string) => void) {
 
   function waitFor<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      // `timer` is declared below; done() only runs after it exists.
       const done = (): void => {
         waiters.delete(poll);
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
       };
       const poll = (): void => {
         const hit = check();
@@ -109,7 +109,7 @@ function supervise(child: ChildProcess, onStdoutLine: (line: string) => void) {
           reject(new Error(`server ${exitInfo} while waiting for ${what}; stderr: ${err.trim().slice(-2000)}`));
         }
       };
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         done();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr tail: ${err.trim().slice(-1500)}`));
       }, timeoutMs);

@@ -1,0 +1,29 @@
+/**
+ * The preload bridge: exposes FieldbootApi as `window.fieldboot` to the sandboxed renderer, over
+ * ipcRenderer.invoke (one channel per ApiChannels key) and one push channel. The renderer never sees
+ * ipcRenderer itself, only these typed functions. Bundled to CJS (sandboxed preloads cannot import).
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { ApiChannel, ApiChannels, ApiPush, ApiResult, FieldbootApi } from '../../shared/api/fieldboot-api';
+import { API_PUSH_CHANNEL } from '../../shared/api/fieldboot-api';
+
+function invoke<C extends ApiChannel>(channel: C, request?: ApiChannels[C]['request']): Promise<ApiResult<ApiChannels[C]['response']>> {
+  return ipcRenderer.invoke(channel, request) as Promise<ApiResult<ApiChannels[C]['response']>>;
+}
+
+const api: FieldbootApi = {
+  listInterfaces: () => invoke('interfaces:list'),
+  getState: () => invoke('serving:state'),
+  startServing: (request) => invoke('serving:start', request),
+  stopServing: () => invoke('serving:stop'),
+  subscribe(listener) {
+    // Wrap so the renderer's callback never receives the IPC event (it carries `sender`).
+    const onPush = (_event: IpcRendererEvent, push: ApiPush): void => listener(push);
+    ipcRenderer.on(API_PUSH_CHANNEL, onPush);
+    return () => {
+      ipcRenderer.removeListener(API_PUSH_CHANNEL, onPush);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('fieldboot', api);

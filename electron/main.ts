@@ -1,0 +1,46 @@
+/**
+ * Electron entry. Thin on purpose: one AppController (which owns the engine process), IPC, one window.
+ * Everything that matters is in engine-host/ and engine/, where it is tested without Electron.
+ */
+import { app, BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { AppController } from './engine-host/app-controller';
+import { registerIpc } from './ipc/register-ipc';
+import { createMainWindow } from './window';
+
+// Two FieldBoot windows would mean two DHCP servers on one wire: keep one instance.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let controller: AppController | null = null;
+  let window: BrowserWindow | null = null;
+  let unregister: (() => void) | null = null;
+
+  app.on('second-instance', () => {
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+
+  void app.whenReady().then(() => {
+    controller = new AppController({ baseConfig: { stateDir: join(app.getPath('userData'), 'state') } });
+    window = createMainWindow();
+    unregister = registerIpc(controller, window);
+    window.on('closed', () => {
+      unregister?.();
+      window = null;
+    });
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  // The engine must die with the app: stop serving before quitting (the engine's own watchdog is the backstop).
+  let disposed = false;
+  app.on('will-quit', (event) => {
+    if (disposed || !controller) return;
+    event.preventDefault();
+    disposed = true;
+    void controller.dispose().finally(() => app.quit());
+  });
+}

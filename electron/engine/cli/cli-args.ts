@@ -10,6 +10,8 @@ export const USAGE = `FieldBoot: a PXE install server for field technicians.
 
 Usage:
   fieldboot interfaces [--json] [--all]
+  fieldboot iso inspect FILE [--json]
+  fieldboot answer render --profile FILE [--mac MAC]
   fieldboot serve --interface IF [--root DIR] [--iso FILE]... [--dhcp full|proxy|off]
                   [--range FIRST-LAST] [--allow MAC,...] [--state-dir DIR]
                   [--http-port N] [--tftp-port N] [--ftp-port N] [--ui [--ui-port N]] [--json]
@@ -18,6 +20,8 @@ Usage:
 Commands:
   interfaces     List network interfaces, including ones that are down or unplugged.
                  --all also lists loopback, container and VPN interfaces.
+  iso inspect    Read an OS image in place and report what it is and how it boots.
+  answer render  Print the answer file (kickstart, preseed, autoinstall) a profile gives a machine.
   serve          Serve DHCP and TFTP (HTTP and FTP as they land) on one interface until Ctrl-C.
 
 serve options:
@@ -52,6 +56,8 @@ export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'interfaces'; json: boolean; all: boolean }
+  /** Subcommands with their own parser and runner, in their own file (cli/<name>-command.ts). */
+  | { kind: 'delegate'; command: 'iso' | 'answer'; argv: string[] }
   | { kind: 'serve'; config: Omit<ServeConfig, 'stateDir'> & { stateDir?: string }; ui: boolean; uiPort: number; json: boolean; verbose: boolean };
 
 export class UsageError extends Error {}
@@ -73,6 +79,7 @@ export function parseCli(argv: string[]): CliCommand {
     return { kind: 'interfaces', json: !!values.json, all: !!values.all };
   }
   if (command === 'serve') return parseServe(rest);
+  if (command === 'iso' || command === 'answer') return { kind: 'delegate', command, argv: rest };
   throw new UsageError(`unknown command "${command}"`);
 }
 

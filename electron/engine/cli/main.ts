@@ -168,5 +168,12 @@ export async function main(argv: string[]): Promise<void> {
     }
     case 'serve':
       return serve(cmd);
+    case 'delegate': {
+      // Each subcommand module exports run(argv): Promise<exit code>, and prints its own errors.
+      const mod = cmd.command === 'iso' ? await import('./iso-command') : await import('./answer-command');
+      const code = await mod.run(cmd.argv);
+      if (code !== 0) process.exit(code);
+      return;
+    }
   }
 }

@@ -1,7 +1,11 @@
 /**
- * A UEFI x64 PXE client (QEMU OVMF + the e1000 NIC's iPXE EFI ROM) gets syslinux.efi (with ldlinux.e64
- * beside it), which reads the same pxelinux.cfg/default as BIOS pxelinux and boots the Debian 12 netboot
- * kernel + initrd over TFTP until the kernel prints "Run /init" on the serial console.
+ * A UEFI x64 PXE client (QEMU OVMF) gets syslinux.efi (with ldlinux.e64 beside it), which reads the same
+ * pxelinux.cfg/default as BIOS pxelinux and boots the Debian 12 netboot kernel + initrd over TFTP until the
+ * kernel prints "Run /init" on the serial console. Two PXE stacks:
+ *   uefi         the e1000 NIC's iPXE EFI ROM (what QEMU ships);
+ *   uefi-native  EDK2's own PxeBcDxe on a virtio NIC without ROM: the stack most real UEFI servers run. It
+ *                first asks for syslinux.efi with tsize and aborts (TFTP error 8) once it has the size, then
+ *                fetches it for real; syslinux.efi then runs its own DHCP exchange.
  *
  * The reference variant (FIELDBOOT_LAB_REFERENCE=1) boots the same tree from dnsmasq, the classic setup,
  * to re-validate the rig itself.
@@ -14,7 +18,7 @@ import { join } from 'node:path';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
 import { buildSeedTree, KERNEL_RAN_INIT, SEED_TREE_REQUIRED_FILES, TREE_PATHS } from '../helpers/boot-tree';
-import { firmwareFiles, startQemuClient, type QemuClient } from '../helpers/qemu';
+import { firmwareFiles, startQemuClient, type QemuClient, type QemuFirmware } from '../helpers/qemu';
 import {
   FIELDBOOT_BIN,
   isFileEnd,
@@ -25,8 +29,9 @@ import {
   type ServerProcess,
 } from '../helpers/fieldboot-process';
 
-const MAC = '52:54:00:fb:e1:07';
-/** OVMF + iPXE EFI ROM under TCG: ~40 s to "Run /init" when the machine is idle; bounded for a busy one. */
+const MACS: Record<'uefi' | 'uefi-native', string> = { uefi: '52:54:00:fb:e1:07', 'uefi-native': '52:54:00:fb:e1:08' };
+const STACK: Record<'uefi' | 'uefi-native', string> = { uefi: 'OVMF + iPXE EFI ROM', 'uefi-native': 'OVMF native PXE (EDK2)' };
+/** OVMF under TCG: ~30 s (native) to ~40 s (iPXE ROM) to "Run /init" when the machine is idle; bounded for a busy one. */
 const BOOT_TIMEOUT_MS = 150_000;
 const TEST_TIMEOUT_MS = BOOT_TIMEOUT_MS + 60_000;
 const REFERENCE = process.env.FIELDBOOT_LAB_REFERENCE === '1';
@@ -64,64 +69,71 @@ function seconds(fromMs: number): string {
   return ((Date.now() - fromMs) / 1000).toFixed(1);
 }
 
-test(
-  'reference: OVMF + iPXE EFI ROM boots syslinux.efi from dnsmasq to "Run /init"',
-  { skip: REFERENCE ? false : 'rig re-validation; set FIELDBOOT_LAB_REFERENCE=1', timeout: TEST_TIMEOUT_MS },
-  async (t) => {
-    if (!labGate(t, { ...GATE, commands: [...GATE.commands, 'dnsmasq'] })) return;
-    await withRig(async ({ tmp, tree, lab, tap }, cleanup) => {
-      const ref: ReferenceServer = startDnsmasqReference({ ns: lab.ns, root: tree, leaseFile: join(tmp, 'leases') });
-      cleanup.push(() => ref.stop());
-      await ref.waitForLog(/started, version/, 10_000);
-      const t0 = Date.now();
-      const vm: QemuClient = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'uefi', serialLog: join(tmp, 'serial.log') });
-      cleanup.push(() => vm.kill());
-      await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
-      t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
-      const log = ref.log();
-      assert.match(log, new RegExp(`DHCPACK\\(br0\\) [0-9.]+ ${MAC}`));
-      for (const f of [TREE_PATHS.syslinuxEfi, TREE_PATHS.ldlinuxE64, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
-        assert.ok(log.includes(`sent ${join(tree, f)}`), `dnsmasq sent ${f}`);
-      }
-    });
-  },
-);
+for (const firmware of ['uefi', 'uefi-native'] as const satisfies readonly QemuFirmware[]) {
+  const mac = MACS[firmware];
 
-test(
-  'OVMF + iPXE EFI ROM boots syslinux.efi from `fieldboot serve --root --dhcp full` to "Run /init"',
-  { timeout: TEST_TIMEOUT_MS },
-  async (t) => {
-    if (!labGate(t, { ...GATE, files: [...GATE.files, FIELDBOOT_BIN] })) return;
-    await withRig(async ({ tmp, tree, lab, tap }, cleanup) => {
-      const srv: ServerProcess = startFieldbootServe({
-        ns: lab.ns,
-        root: tree,
-        stateDir: join(tmp, 'state'),
-        range: '192.168.77.100-192.168.77.150',
-        // The server's UEFI default is an iPXE loader; this is the classic syslinux tree.
-        extraArgs: ['--bios-boot-file', TREE_PATHS.pxelinux, '--efi-boot-file', TREE_PATHS.syslinuxEfi],
+  test(
+    `reference: ${STACK[firmware]} boots syslinux.efi from dnsmasq to "Run /init"`,
+    { skip: REFERENCE ? false : 'rig re-validation; set FIELDBOOT_LAB_REFERENCE=1', timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      if (!labGate(t, { ...GATE, commands: [...GATE.commands, 'dnsmasq'] })) return;
+      await withRig(async ({ tmp, tree, lab, tap }, cleanup) => {
+        const ref: ReferenceServer = startDnsmasqReference({ ns: lab.ns, root: tree, leaseFile: join(tmp, 'leases') });
+        cleanup.push(() => ref.stop());
+        await ref.waitForLog(/started, version/, 10_000);
+        const t0 = Date.now();
+        const vm: QemuClient = startQemuClient({ ns: lab.ns, tap, mac, firmware, serialLog: join(tmp, 'serial.log') });
+        cleanup.push(() => vm.kill());
+        await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
+        t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
+        const log = ref.log();
+        assert.match(log, new RegExp(`DHCPACK\\(br0\\) [0-9.]+ ${mac}`));
+        for (const f of [TREE_PATHS.syslinuxEfi, TREE_PATHS.ldlinuxE64, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
+          assert.ok(log.includes(`sent ${join(tree, f)}`), `dnsmasq sent ${f}`);
+        }
       });
-      cleanup.push(() => srv.stop());
-      await srv.waitForEvent((e) => e.type === 'ready', 20_000);
-      const t0 = Date.now();
-      const vm = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'uefi', serialLog: join(tmp, 'serial.log') });
-      cleanup.push(() => vm.kill());
+    },
+  );
 
-      // Each step with its own deadline, so a failure names the event that never came.
-      const lease = await srv.waitForEvent(isLeaseAck(MAC), BOOT_TIMEOUT_MS);
-      t.diagnostic(`lease ack ${lease.ip} (arch ${lease.arch ?? '-'}, boot file ${lease.bootFile ?? '-'}) at ${seconds(t0)} s`);
-      assert.equal(lease.arch, ARCH_EFI_X64, 'OVMF reports client architecture 7 (EFI x64)');
-      for (const f of [TREE_PATHS.syslinuxEfi, TREE_PATHS.ldlinuxE64, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
-        const ev = await srv.waitForEvent(isFileEnd(f), BOOT_TIMEOUT_MS);
-        assert.equal(ev.protocol, 'tftp');
-        t.diagnostic(`tftp ${f}: ${ev.bytes} bytes in ${ev.durationMs ?? '?'} ms, done at ${seconds(t0)} s`);
-      }
-      await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
-      t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
-      assert.ok(
-        !srv.events().some((e) => e.type === 'file' && e.path.replace(/^\/+/, '') === TREE_PATHS.pxelinux),
-        'a UEFI client is never handed the BIOS loader',
-      );
-    });
-  },
-);
+  test(
+    `${STACK[firmware]} boots syslinux.efi from \`fieldboot serve --root --dhcp full\` to "Run /init"`,
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      if (!labGate(t, { ...GATE, files: [...GATE.files, FIELDBOOT_BIN] })) return;
+      await withRig(async ({ tmp, tree, lab, tap }, cleanup) => {
+        const srv: ServerProcess = startFieldbootServe({
+          ns: lab.ns,
+          root: tree,
+          stateDir: join(tmp, 'state'),
+          range: '192.168.77.100-192.168.77.150',
+          // The server's UEFI default is an iPXE loader; this is the classic syslinux tree.
+          extraArgs: ['--bios-boot-file', TREE_PATHS.pxelinux, '--efi-boot-file', TREE_PATHS.syslinuxEfi],
+        });
+        cleanup.push(() => srv.stop());
+        await srv.waitForEvent((e) => e.type === 'ready', 20_000);
+        const t0 = Date.now();
+        const vm = startQemuClient({ ns: lab.ns, tap, mac, firmware, serialLog: join(tmp, 'serial.log') });
+        cleanup.push(() => vm.kill());
+
+        // Each step with its own deadline, so a failure names the event that never came.
+        const lease = await srv.waitForEvent(isLeaseAck(mac), BOOT_TIMEOUT_MS);
+        t.diagnostic(`lease ack ${lease.ip} (arch ${lease.arch ?? '-'}, boot file ${lease.bootFile ?? '-'}) at ${seconds(t0)} s`);
+        assert.equal(lease.arch, ARCH_EFI_X64, 'OVMF reports client architecture 7 (EFI x64)');
+        for (const f of [TREE_PATHS.syslinuxEfi, TREE_PATHS.ldlinuxE64, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
+          const ev = await srv.waitForEvent(isFileEnd(f), BOOT_TIMEOUT_MS);
+          assert.equal(ev.protocol, 'tftp');
+          t.diagnostic(`tftp ${f}: ${ev.bytes} bytes in ${ev.durationMs ?? '?'} ms, done at ${seconds(t0)} s`);
+        }
+        await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
+        t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
+        const initrdEnd = srv.events().find(isFileEnd(TREE_PATHS.initrd));
+        assert.ok(initrdEnd && initrdEnd.type === 'file');
+        assert.equal(initrdEnd.bytes, initrdEnd.size ?? initrdEnd.bytes, 'the whole initrd was sent');
+        assert.ok(
+          !srv.events().some((e) => e.type === 'file' && e.path.replace(/^\/+/, '') === TREE_PATHS.pxelinux),
+          'a UEFI client is never handed the BIOS loader',
+        );
+      });
+    },
+  );
+}

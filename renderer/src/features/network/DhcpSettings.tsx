@@ -89,7 +89,7 @@ export function DhcpSettings({
           data-testid="dhcp-range"
         />
         <p id="dhcp-range-help" className={problem ? 'field-error' : 'field-help'}>
-          {problem ?? 'Leave empty to use part of the interface subnet.'}
+          {problem ?? (mode === DhcpMode.Full ? 'Leave empty to use part of the interface subnet.' : 'FieldBoot hands out no addresses in this mode.')}
         </p>
       </div>
     </div>

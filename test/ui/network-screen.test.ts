@@ -1,0 +1,221 @@
+/**
+ * The UI in a real browser against the real `fieldboot serve --ui` (web mode), inside a network namespace
+ * whose only NIC is the lab bridge br0 (192.168.77.1/24). Chromium must run in the same namespace: the
+ * server listens on the namespace's own 127.0.0.1, which the host's loopback cannot reach. Playwright
+ * launches a wrapper that re-executes chromium under `ip netns exec` (the DevTools pipe on fds 3/4
+ * survives the exec).
+ *
+ * What it proves: the page lists br0 with its real address and MAC, and the Stop/Start button changes
+ * both the state shown and what is really listening (TFTP/HTTP ports in the namespace).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createSwitch, type LabSwitch } from '../helpers/netns';
+import { labGate } from '../helpers/requirements';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const TFTP_PORT = 16969;
+const HTTP_PORT = 18080;
+const SCREENSHOT = '/tmp/fieldboot-network.png';
+const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Waits for the `{"type":"ui","url":...}` line of `serve --ui --json`; rejects with stderr if it exits first. */
+function waitForUiUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no UI URL within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { type?: string; url?: string };
+        if (msg.type === 'ui' && msg.url) {
+          clearTimeout(timer);
+          resolve(msg.url);
+        }
+      } catch {
+        /* not JSON: ignore */
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fieldboot exited with ${code} before printing its UI URL; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** Is anything in the namespace listening on this port (TCP or UDP)? */
+function listening(lab: LabSwitch, port: number): boolean {
+  const out = lab.exec(['ss', '-Hlntu', `sport = :${port}`]);
+  return out.trim().length > 0;
+}
+
+async function phaseOf(page: Page): Promise<string | null> {
+  return page.getByTestId('serving-phase').getAttribute('data-phase');
+}
+
+async function waitPhase(page: Page, phases: string[], timeoutMs = 20_000): Promise<string> {
+  const selector = phases.map((p) => `[data-testid="serving-phase"][data-phase="${p}"]`).join(', ');
+  await page.locator(selector).waitFor({ timeout: timeoutMs });
+  return (await phaseOf(page)) ?? '';
+}
+
+test('web mode: the network screen lists br0 with its address, and Stop/Start changes the serving state', { timeout: 120_000 }, async (t) => {
+  if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip', 'ss'] })) return;
+
+  const work = mkdtempSync(join(tmpdir(), 'fb-ui-'));
+  const stateDir = join(work, 'state');
+  const profile = join(work, 'profile');
+  mkdirSync(stateDir);
+  mkdirSync(profile);
+  let lab: LabSwitch | null = null;
+  let server: ChildProcess | null = null;
+  let context: BrowserContext | null = null;
+  try {
+    lab = createSwitch({ prefix: 'fbui', serverCidr: '192.168.77.1/24' });
+    const brMac = (JSON.parse(lab.exec(['ip', '-j', 'link', 'show', 'br0'])) as { address: string }[])[0]?.address;
+    assert.ok(brMac, 'br0 has a MAC');
+
+    server = lab.spawn(
+      [
+        process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json',
+        '--interface', 'br0', '--dhcp', 'off', '--state-dir', stateDir,
+        '--tftp-port', String(TFTP_PORT), '--http-port', String(HTTP_PORT),
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const url = await waitForUiUrl(server, 30_000);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
+
+    // The browser joins the server's namespace through a wrapper (see the header comment).
+    const wrapper = join(work, 'chromium-in-netns.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: wrapper,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1366, height: 768 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+
+    await page.goto(url);
+    assert.equal(await page.getByTestId('api-mode').textContent(), 'Web mode');
+
+    // The interface list is the namespace's: br0 with its address and its real MAC.
+    const br0 = page.locator('[data-testid="interface-row"][data-name="br0"]');
+    await br0.waitFor({ timeout: 15_000 });
+    assert.equal((await br0.getByTestId('interface-ipv4').textContent())?.trim(), '192.168.77.1/24');
+    assert.equal((await br0.getByTestId('interface-mac').textContent())?.trim(), brMac);
+    const names = await page.getByTestId('interface-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+    assert.ok(!names.includes('eth0'), `only the namespace's interfaces are listed: ${names.join(', ')}`);
+
+    // `serve --ui --interface br0` starts serving at once.
+    const first = await waitPhase(page, ['serving', 'failed']);
+    if (first === 'failed') assert.fail(`serving failed: ${await page.getByTestId('serving-error').textContent()}`);
+    assert.equal(await br0.getAttribute('aria-selected'), 'true');
+    const detail = (await page.getByTestId('serving-detail').textContent()) ?? '';
+    assert.match(detail, /br0/);
+    assert.match(detail, /192\.168\.77\.1/);
+    assert.match((await page.getByTestId('service-tftp').textContent()) ?? '', new RegExp(`:${TFTP_PORT}$`));
+    assert.ok(listening(lab, TFTP_PORT), 'TFTP is really listening while the UI says serving');
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'network-serving.png') });
+
+    // Stop: the button says so, the state goes to idle, and the port is closed.
+    const button = page.getByTestId('serve-button');
+    assert.equal(await button.getAttribute('data-action'), 'stop');
+    await button.click();
+    await waitPhase(page, ['idle']);
+    assert.equal(await button.getAttribute('data-action'), 'start');
+    assert.equal(await page.getByTestId('serving-services').count(), 0);
+    assert.ok(!listening(lab, TFTP_PORT), 'TFTP is closed once the UI says not serving');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'network-idle.png') });
+
+    // Start again from the form: br0, no DHCP.
+    await br0.click();
+    await page.getByTestId('dhcp-mode-off').check();
+    assert.match((await button.textContent()) ?? '', /Start serving on br0/);
+    await button.click();
+    await waitPhase(page, ['serving']);
+    assert.ok(listening(lab, TFTP_PORT), 'TFTP listens again after Start');
+    assert.match((await page.getByTestId('serving-detail').textContent()) ?? '', /no DHCP/);
+    assert.equal(await button.getAttribute('data-action'), 'stop');
+
+    await button.click();
+    await waitPhase(page, ['idle']);
+    assert.deepEqual(pageErrors, [], 'no errors in the page console');
+  } finally {
+    await context?.close().catch(() => undefined);
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => {
+        const timer = setTimeout(r, 5000);
+        server?.once('exit', () => (clearTimeout(timer), r(null)));
+      });
+    }
+    lab?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('chromium runs inside the namespace through the wrapper', { timeout: 60_000 }, async (t) => {
+  if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip'] })) return;
+  // Guards the trick the test above depends on: a page served on the namespace's own loopback is
+  // reachable from the wrapped browser, and the browser processes really live in the namespace.
+  const work = mkdtempSync(join(tmpdir(), 'fb-ui-wrap-'));
+  let lab: LabSwitch | null = null;
+  let server: ChildProcess | null = null;
+  let context: BrowserContext | null = null;
+  try {
+    lab = createSwitch({ prefix: 'fbuw', serverCidr: '192.168.77.1/24' });
+    const marker = `ns-${lab.ns}`;
+    writeFileSync(join(work, 'index.html'), `<!doctype html><title>${marker}</title>`);
+    server = lab.spawn(['python3', '-m', 'http.server', '--bind', '127.0.0.1', '18181', '--directory', work], { stdio: 'ignore' });
+    for (let i = 0; i < 50 && !lab.exec(['ss', '-Hlnt', 'sport = :18181']).trim(); i++) await new Promise((r) => setTimeout(r, 100));
+    const wrapper = join(work, 'chromium-in-netns.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    mkdirSync(join(work, 'profile'));
+    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto('http://127.0.0.1:18181/index.html');
+    assert.equal(await page.title(), marker);
+    // The browser process really is in the namespace.
+    const pids = execFileSync('ip', ['netns', 'pids', lab.ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+    const comms = pids.map((p) => {
+      try {
+        return execFileSync('cat', [`/proc/${p}/comm`], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    });
+    assert.ok(comms.some((c) => c.includes('chrom')), `chromium is among the namespace's processes: ${comms.join(', ')}`);
+  } finally {
+    await context?.close().catch(() => undefined);
+    server?.kill('SIGTERM');
+    lab?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -19,6 +19,7 @@ export const ErrorCode = {
   EngineDied: 'engine-died',
   EngineUnresponsive: 'engine-unresponsive',
   FileNotFound: 'file-not-found',
+  IsoUnreadable: 'iso-unreadable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -50,6 +51,8 @@ export const ERROR_HINTS: Record<ErrorCode, string> = {
   'engine-died': 'The network engine stopped unexpectedly. Start serving again; if it repeats, export diagnostics.',
   'engine-unresponsive': 'The network engine stopped answering and was shut down. Start serving again.',
   'file-not-found': 'The client asked for a file that is not in the boot tree.',
+  'iso-unreadable':
+    'The image could not be read as an ISO 9660 or UDF disc image. Check that the download finished (compare its checksum) and that it is an installer ISO, not a compressed or raw disk image.',
   internal: 'An unexpected error. Export diagnostics and report it.',
 };
 

@@ -39,7 +39,6 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: request === undefined ? '' : JSON.stringify(request),
-        cache: 'no-store',
       });
     } catch (err) {
       return unreachable(err instanceof Error ? err.message : String(err));

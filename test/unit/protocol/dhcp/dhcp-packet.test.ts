@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DhcpDecodeError, DhcpEncodeError } from '../../../../electron/engine/protocol/dhcp/dhcp-codec-error';
 import { BootOp, DhcpMessageType, DhcpOption, HeaderLayout } from '../../../../electron/engine/protocol/dhcp/dhcp-constants';
 import { decodeDhcpPacket, encodeDhcpPacket, type DhcpPacket } from '../../../../electron/engine/protocol/dhcp/dhcp-packet';
-import { ipData, textData, u16Data, u8Data } from '../../../../electron/engine/protocol/dhcp/dhcp-options';
+import { ipData, textData, u16Data, u8Data, type DhcpOptionEntry } from '../../../../electron/engine/protocol/dhcp/dhcp-options';
 
 const fixture = (name: string) =>
   Buffer.from(readFileSync(fileURLToPath(new URL(`../../../fixtures/dhcp/${name}`, import.meta.url)), 'utf8').trim(), 'hex');
@@ -75,7 +75,7 @@ test('an option longer than 255 bytes is split and joined again (RFC 3396)', () 
 });
 
 test('a reply that does not fit 576 bytes overflows into file and sname via option 52, and decodes whole', () => {
-  const options = [{ code: DhcpOption.MessageType, data: u8Data(DhcpMessageType.Ack) }];
+  const options: DhcpOptionEntry[] = [{ code: DhcpOption.MessageType, data: u8Data(DhcpMessageType.Ack) }];
   for (let code = 200; code < 210; code++) options.push({ code, data: Buffer.alloc(40, code) });
   const p = basePacket({ op: BootOp.Reply, options });
   const wire = encodeDhcpPacket(p);
@@ -94,7 +94,7 @@ test('a reply that does not fit 576 bytes overflows into file and sname via opti
 });
 
 test('options that cannot fit even with overload are refused at encode time', () => {
-  const options = [{ code: DhcpOption.MessageType, data: u8Data(DhcpMessageType.Ack) }];
+  const options: DhcpOptionEntry[] = [{ code: DhcpOption.MessageType, data: u8Data(DhcpMessageType.Ack) }];
   for (let code = 200; code < 220; code++) options.push({ code, data: Buffer.alloc(60, 1) });
   assert.throws(() => encodeDhcpPacket(basePacket({ options })), DhcpEncodeError);
   assert.throws(() => encodeDhcpPacket(basePacket({ file: 'x'.repeat(128) })), DhcpEncodeError);

@@ -1,0 +1,391 @@
+/**
+ * The DHCP server on loopback with real sockets. Requests are relay-style (giaddr = 127.0.0.2) so replies are
+ * unicast to the test peer bound on 127.0.0.2:<server port> (RFC 2131 section 4.1).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, FieldbootError } from '../../shared/errors';
+import type { EngineEvent, LeaseEvent, PoolEvent } from '../../shared/model/engine-event';
+import { parseIpv4 } from '../../shared/net/ipv4';
+import { isBootClient, type BootAnswer, type ClientFacts } from '../../electron/engine/boot/boot-policy';
+import { Firmware } from '../../electron/engine/boot/client-arch';
+import type { LogEntry } from '../../electron/engine/log';
+import { DhcpMessageType, DhcpOption } from '../../electron/engine/protocol/dhcp/dhcp-constants';
+import { getOptionData } from '../../electron/engine/protocol/dhcp/dhcp-options';
+import { DhcpServer, type DhcpServerOptions } from '../../electron/engine/servers/dhcp-server';
+import { clientPacket, RELAY_IP, SERVER_IP, TestPeer } from './dhcp-test-client';
+
+let nextPort = 16767;
+/**
+ * The server's contract is "ask boot(facts), put the answer on the wire"; a fixed stand-in policy keeps these
+ * tests about the server (the real policy has its own table tests). It records the facts it was given.
+ */
+const factsSeen: ClientFacts[] = [];
+function testPolicy(f: ClientFacts): BootAnswer | null {
+  factsSeen.push(f);
+  if (!isBootClient(f)) return null;
+  if (f.userClass === 'iPXE') return { firmware: Firmware.Bios, bootFile: 'http://127.0.0.1:8080/boot.ipxe', nextServer: SERVER_IP, vendorClass: 'PXEClient' };
+  if (f.arch === 7) return { firmware: Firmware.EfiX64, bootFile: 'ipxe.efi', nextServer: SERVER_IP, vendorClass: 'PXEClient' };
+  return { firmware: Firmware.Bios, bootFile: 'undionly.kpxe', nextServer: SERVER_IP, vendorClass: 'PXEClient' };
+}
+
+interface Rig {
+  server: DhcpServer;
+  peer: TestPeer;
+  port: number;
+  events: EngineEvent[];
+  logs: LogEntry[];
+  stateDir: string;
+  options: DhcpServerOptions;
+  close(): Promise<void>;
+}
+
+async function rig(over: Partial<DhcpServerOptions> = {}, keepState?: string): Promise<Rig> {
+  const port = over.port ?? nextPort++;
+  const stateDir = keepState ?? mkdtempSync(join(tmpdir(), 'fb-dhcp-'));
+  const events: EngineEvent[] = [];
+  const logs: LogEntry[] = [];
+  const options: DhcpServerOptions = {
+    interfaceName: 'lo',
+    serverIp: SERVER_IP,
+    prefix: 8,
+    mode: 'full',
+    range: { first: parseIpv4('127.0.0.100')!, last: parseIpv4('127.0.0.101')! },
+    stateDir,
+    port,
+    clientPort: port + 1,
+    proxyPort: port + 2,
+    bindToDevice: false,
+    boot: testPolicy,
+    ...over,
+  };
+  const server = new DhcpServer(options, { emit: (e) => events.push(e), logSink: (l) => logs.push(l) });
+  await server.start();
+  const peer = await TestPeer.open(RELAY_IP, port);
+  return {
+    server,
+    peer,
+    port,
+    events,
+    logs,
+    stateDir,
+    options,
+    async close() {
+      peer.close();
+      await server.stop();
+    },
+  };
+}
+
+const leaseEvents = (r: Rig, action?: LeaseEvent['action']) =>
+  r.events.filter((e): e is LeaseEvent => e.type === 'lease' && (!action || e.action === action));
+const MAC1 = '52:54:00:00:01:01';
+const MAC2 = '52:54:00:00:01:02';
+const MAC3 = '52:54:00:00:01:03';
+
+test('DORA: a plain client gets an address from the range, the network options, and no boot info', async () => {
+  const r = await rig({ router: '127.0.0.254', dns: ['127.0.0.53'] });
+  try {
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.ok(offer, 'OFFER received');
+    assert.equal(offer.messageType, DhcpMessageType.Offer);
+    assert.equal(offer.yiaddr, '127.0.0.100');
+    assert.equal(offer.serverId, SERVER_IP);
+    assert.equal(offer.giaddr, RELAY_IP, 'giaddr echoed');
+    assert.equal(offer.mac, MAC1);
+    assert.deepEqual(getOptionData(offer.options, DhcpOption.SubnetMask), Buffer.from([255, 0, 0, 0]));
+    assert.deepEqual(getOptionData(offer.options, DhcpOption.Router), Buffer.from([127, 0, 0, 254]));
+    assert.deepEqual(getOptionData(offer.options, DhcpOption.DomainNameServer), Buffer.from([127, 0, 0, 53]));
+    assert.equal(offer.leaseTimeSec, 3600);
+    assert.equal(offer.file, '');
+    assert.equal(getOptionData(offer.options, DhcpOption.BootfileName), undefined);
+    assert.equal(getOptionData(offer.options, DhcpOption.VendorSpecific), undefined);
+
+    const ack = await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, serverId: SERVER_IP, requestedIp: offer.yiaddr }, r.port);
+    assert.equal(ack?.messageType, DhcpMessageType.Ack);
+    assert.equal(ack?.yiaddr, '127.0.0.100');
+    assert.deepEqual(leaseEvents(r).map((e) => `${e.action} ${e.ip}`), ['offer 127.0.0.100', 'ack 127.0.0.100']);
+    const file = JSON.parse(readFileSync(join(r.stateDir, 'leases.json'), 'utf8')) as { leases: { ip: string; mac: string; state: string }[] };
+    assert.deepEqual(file.leases.map((l) => [l.ip, l.mac, l.state]), [['127.0.0.100', MAC1, 'bound']], 'ACKed lease is on disk');
+  } finally {
+    await r.close();
+  }
+});
+
+test('no router and no DNS are sent unless configured (never a public resolver)', async () => {
+  const r = await rig();
+  try {
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.equal(getOptionData(offer!.options, DhcpOption.Router), undefined);
+    assert.equal(getOptionData(offer!.options, DhcpOption.DomainNameServer), undefined);
+  } finally {
+    await r.close();
+  }
+});
+
+test('a PXE client in full mode gets an address AND the boot file in file, option 67, siaddr, 66, 60 and 43', async () => {
+  const r = await rig();
+  try {
+    const spec = { mac: MAC1, vendorClass: 'PXEClient:Arch:00000:UNDI:002001', arch: 0 };
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, spec, r.port);
+    assert.ok(offer);
+    assert.equal(offer.yiaddr, '127.0.0.100');
+    assert.equal(offer.file, 'undionly.kpxe');
+    assert.equal(offer.siaddr, SERVER_IP);
+    assert.equal(getOptionData(offer.options, DhcpOption.BootfileName)?.toString(), 'undionly.kpxe');
+    assert.equal(getOptionData(offer.options, DhcpOption.TftpServerName)?.toString(), SERVER_IP);
+    assert.equal(offer.vendorClass, 'PXEClient');
+    assert.deepEqual(getOptionData(offer.options, DhcpOption.VendorSpecific), Buffer.from([6, 1, 8, 255]));
+    const ev = leaseEvents(r, 'offer')[0]!;
+    assert.equal(ev.arch, 0);
+    assert.equal(ev.bootFile, 'undionly.kpxe');
+    assert.equal(ev.vendorClass, 'PXEClient:Arch:00000:UNDI:002001');
+    // A UEFI x64 ROM (arch 7) gets the EFI loader; once it runs iPXE (plain-text user class "iPXE") the script URL.
+    const efi = { mac: MAC2, vendorClass: 'PXEClient:Arch:00007:UNDI:003016', arch: 7 };
+    assert.equal((await r.peer.exchange(DhcpMessageType.Discover, efi, r.port))?.file, 'ipxe.efi');
+    const ipxe = await r.peer.exchange(DhcpMessageType.Discover, { ...efi, userClass: 'iPXE' }, r.port);
+    assert.equal(ipxe?.file, 'http://127.0.0.1:8080/boot.ipxe');
+    assert.equal(leaseEvents(r, 'offer').at(-1)?.userClass, 'iPXE');
+    assert.deepEqual(factsSeen.at(-1), { mac: MAC2, arch: 7, vendorClass: 'PXEClient:Arch:00007:UNDI:003016', userClass: 'iPXE' });
+  } finally {
+    await r.close();
+  }
+});
+
+test('NAK when the client requests an address it was not offered, or one outside the pool', async () => {
+  const r = await rig();
+  try {
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.equal(offer?.yiaddr, '127.0.0.100');
+    const nak = await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, serverId: SERVER_IP, requestedIp: '127.0.0.101' }, r.port);
+    assert.equal(nak?.messageType, DhcpMessageType.Nak);
+    assert.equal(nak?.yiaddr, '0.0.0.0');
+    assert.equal(nak?.serverId, SERVER_IP);
+    // INIT-REBOOT on the wrong network.
+    const nak2 = await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, requestedIp: '10.1.2.3' }, r.port);
+    assert.equal(nak2?.messageType, DhcpMessageType.Nak);
+    assert.deepEqual(leaseEvents(r, 'nak').map((e) => e.ip), ['127.0.0.101', '10.1.2.3']);
+    // INIT-REBOOT from a client we have never seen: silence (RFC 2131 section 4.3.2).
+    const silent = await r.peer.exchange(DhcpMessageType.Request, { mac: MAC3, requestedIp: '127.0.0.101' }, r.port, 400);
+    assert.equal(silent, null);
+  } finally {
+    await r.close();
+  }
+});
+
+test('a REQUEST naming another server is ignored, and our offer is withdrawn', async () => {
+  const r = await rig({ range: { first: parseIpv4('127.0.0.100')!, last: parseIpv4('127.0.0.100')! } });
+  try {
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.equal(offer?.yiaddr, '127.0.0.100');
+    const reply = await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, serverId: '127.0.0.9', requestedIp: '127.0.0.77' }, r.port, 500);
+    assert.equal(reply, null, 'no ACK (and no NAK) for another server\'s client');
+    // The one address is free again at once, not after the offer hold time.
+    const offer2 = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC2 }, r.port);
+    assert.equal(offer2?.yiaddr, '127.0.0.100');
+  } finally {
+    await r.close();
+  }
+});
+
+test('RELEASE frees the address for another client', async () => {
+  const r = await rig({ range: { first: parseIpv4('127.0.0.100')!, last: parseIpv4('127.0.0.100')! } });
+  try {
+    const ack = await r.peer.dora({ mac: MAC1 }, r.port);
+    assert.equal(ack.yiaddr, '127.0.0.100');
+    assert.equal(await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC2 }, r.port, 400), null, 'pool full');
+    await r.peer.send(clientPacket(DhcpMessageType.Release, { mac: MAC1, ciaddr: '127.0.0.100', serverId: SERVER_IP }), r.port);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(leaseEvents(r, 'release')[0]?.ip, '127.0.0.100');
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC2 }, r.port);
+    assert.equal(offer?.yiaddr, '127.0.0.100');
+  } finally {
+    await r.close();
+  }
+});
+
+test('DECLINE keeps the address out of the pool; the client gets another one', async () => {
+  const r = await rig();
+  try {
+    const ack = await r.peer.dora({ mac: MAC1 }, r.port);
+    await r.peer.send(clientPacket(DhcpMessageType.Decline, { mac: MAC1, requestedIp: ack.yiaddr, serverId: SERVER_IP }), r.port);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(leaseEvents(r, 'decline')[0]?.ip, ack.yiaddr);
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.ok(offer && offer.yiaddr !== ack.yiaddr, `a different address (got ${offer?.yiaddr})`);
+    assert.equal(await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC2 }, r.port, 400), null, 'the declined address is not handed out');
+  } finally {
+    await r.close();
+  }
+});
+
+test('INFORM: ACK with configuration, no yiaddr and no lease time', async () => {
+  const r = await rig({ dns: ['127.0.0.53'] });
+  try {
+    const ack = await r.peer.exchange(DhcpMessageType.Inform, { mac: MAC1, ciaddr: '127.0.0.50' }, r.port);
+    assert.equal(ack?.messageType, DhcpMessageType.Ack);
+    assert.equal(ack?.yiaddr, '0.0.0.0');
+    assert.equal(ack?.ciaddr, '127.0.0.50');
+    assert.equal(ack?.leaseTimeSec, undefined);
+    assert.deepEqual(getOptionData(ack!.options, DhcpOption.DomainNameServer), Buffer.from([127, 0, 0, 53]));
+    assert.equal(leaseEvents(r, 'inform')[0]?.ip, '127.0.0.50');
+  } finally {
+    await r.close();
+  }
+});
+
+test('pool of 2, three clients: the third gets nothing and a pool event; the first is still served', async () => {
+  const r = await rig();
+  try {
+    const a = await r.peer.dora({ mac: MAC1 }, r.port);
+    const b = await r.peer.dora({ mac: MAC2 }, r.port);
+    assert.deepEqual([a.yiaddr, b.yiaddr].sort(), ['127.0.0.100', '127.0.0.101']);
+    assert.equal(await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC3 }, r.port, 500), null);
+    const pool = r.events.filter((e): e is PoolEvent => e.type === 'pool');
+    assert.equal(pool.length, 1);
+    assert.equal(pool[0]!.mac, MAC3);
+    assert.equal(pool[0]!.range, '127.0.0.100-127.0.0.101');
+    const again = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.equal(again?.yiaddr, a.yiaddr, 'first client keeps its address');
+  } finally {
+    await r.close();
+  }
+});
+
+test('garbage is dropped and logged; the next valid DISCOVER gets its OFFER', async () => {
+  const r = await rig();
+  try {
+    const junk = [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(300, 0xff), clientPacket(DhcpMessageType.Discover, { mac: MAC2 }).fill(0x41, 236, 240)];
+    for (const j of junk) await r.peer.send(j, r.port);
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, r.port);
+    assert.equal(offer?.messageType, DhcpMessageType.Offer);
+    assert.ok(r.logs.filter((l) => l.level === 'debug' && /dropped/.test(l.message)).length >= 3, 'drops are logged at debug');
+    assert.ok(r.logs.some((l) => /magic cookie/.test(l.message)));
+  } finally {
+    await r.close();
+  }
+});
+
+test('restart with the same state dir: the same MAC gets the same address, others do not take it', async () => {
+  const first = await rig();
+  const stateDir = first.stateDir;
+  const ackB = await first.peer.dora({ mac: MAC2 }, first.port); // .100
+  const ackA = await first.peer.dora({ mac: MAC1 }, first.port); // .101
+  await first.close();
+  assert.equal(ackA.yiaddr, '127.0.0.101');
+  const second = await rig({}, stateDir);
+  try {
+    // MAC3 comes first: the bound leases of MAC1/MAC2 are remembered, so the pool is full for it.
+    assert.equal(await second.peer.exchange(DhcpMessageType.Discover, { mac: MAC3 }, second.port, 400), null);
+    const offerA = await second.peer.exchange(DhcpMessageType.Discover, { mac: MAC1 }, second.port);
+    assert.equal(offerA?.yiaddr, ackA.yiaddr);
+    const ackB2 = await second.peer.dora({ mac: MAC2 }, second.port);
+    assert.equal(ackB2.yiaddr, ackB.yiaddr);
+  } finally {
+    await second.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('client id (option 61) identifies the client even from another MAC', async () => {
+  const r = await rig();
+  try {
+    const id = Buffer.from('ff00112233', 'hex');
+    const a = await r.peer.dora({ mac: MAC1, clientId: id }, r.port);
+    const b = await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC2, clientId: id }, r.port);
+    assert.equal(b?.yiaddr, a.yiaddr);
+    assert.deepEqual(b?.clientId, id, 'option 61 echoed (RFC 6842)');
+  } finally {
+    await r.close();
+  }
+});
+
+test('a reservation gets its address and hostname', async () => {
+  const r = await rig({ reservations: [{ mac: MAC3.toUpperCase(), ip: '127.0.0.150', hostname: 'node150' }] });
+  try {
+    const ack = await r.peer.dora({ mac: MAC3 }, r.port);
+    assert.equal(ack.yiaddr, '127.0.0.150');
+    assert.equal(ack.hostname, 'node150');
+    assert.equal(leaseEvents(r, 'ack')[0]?.hostname, 'node150');
+  } finally {
+    await r.close();
+  }
+});
+
+test('a port held by another program (no SO_REUSEADDR, like dnsmasq) fails start with PortInUse', async () => {
+  const port = nextPort++;
+  const squatter = dgram.createSocket({ type: 'udp4' });
+  await new Promise<void>((res) => squatter.bind(port, '0.0.0.0', () => res()));
+  try {
+    await assert.rejects(
+      rig({ port }),
+      (err: unknown) => err instanceof FieldbootError && err.code === ErrorCode.PortInUse && /UDP port \d+ is in use/.test(err.message),
+    );
+  } finally {
+    squatter.close();
+  }
+  // A second FieldBoot on the same port is refused too.
+  const r = await rig();
+  try {
+    await assert.rejects(rig({ port: r.port }), (err: unknown) => err instanceof FieldbootError && err.code === ErrorCode.PortInUse);
+  } finally {
+    await r.close();
+  }
+});
+
+test('bad configuration is refused before binding', async () => {
+  await assert.rejects(rig({ range: { first: parseIpv4('10.0.0.1')!, last: parseIpv4('10.0.0.5')! } }), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.BadRange);
+  await assert.rejects(rig({ range: undefined }), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.BadRange);
+  await assert.rejects(rig({ dns: ['dns.example'] }), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.BadOption);
+});
+
+test('proxy mode: boot info without an address on port 67, ACK on the proxy port, nothing for plain clients', async () => {
+  const r = await rig({ mode: 'proxy', range: undefined });
+  const pxe = await TestPeer.open(SERVER_IP, 0);
+  try {
+    const guid = Buffer.concat([Buffer.from([0]), Buffer.alloc(16, 0xab)]);
+    const spec = { mac: MAC1, vendorClass: 'PXEClient:Arch:00000:UNDI:002001', arch: 0, guid };
+    const offer = await r.peer.exchange(DhcpMessageType.Discover, spec, r.port);
+    assert.ok(offer, 'proxy OFFER');
+    assert.equal(offer.yiaddr, '0.0.0.0', 'never an address');
+    assert.equal(offer.leaseTimeSec, undefined);
+    assert.equal(offer.file, 'undionly.kpxe');
+    assert.equal(offer.vendorClass, 'PXEClient');
+    assert.equal(offer.serverId, SERVER_IP);
+    assert.deepEqual(getOptionData(offer.options, DhcpOption.VendorSpecific), Buffer.from([6, 1, 8, 255]));
+    assert.deepEqual(getOptionData(offer.options, DhcpOption.ClientMachineIdentifier), guid, 'option 97 echoed');
+
+    assert.equal(await r.peer.exchange(DhcpMessageType.Discover, { mac: MAC2 }, r.port, 400), null, 'plain client ignored');
+    assert.equal(
+      await r.peer.exchange(DhcpMessageType.Request, { ...spec, serverId: '127.0.0.9', requestedIp: '127.0.0.77' }, r.port, 400),
+      null,
+      'REQUESTs on 67 belong to the site server',
+    );
+
+    // The PXE client, now configured by the site server, asks the boot server on 4011 (unicast, giaddr 0).
+    const xid = 0x4011;
+    await pxe.send(clientPacket(DhcpMessageType.Request, { ...spec, xid, giaddr: '0.0.0.0', ciaddr: '127.0.0.77' }), r.port + 2);
+    const ack = await pxe.next();
+    assert.ok(ack, 'ACK on the proxy port, back to the source address and port');
+    assert.equal(ack.xid, xid);
+    assert.equal(ack.messageType, DhcpMessageType.Ack);
+    assert.equal(ack.yiaddr, '0.0.0.0');
+    assert.equal(ack.file, 'undionly.kpxe');
+    assert.deepEqual(r.server.services().map((s) => `${s.name}:${s.port}`), [`proxy:${r.port}`, `proxy:${r.port + 2}`]);
+    assert.deepEqual(leaseEvents(r).map((e) => e.action), ['offer', 'ack']);
+  } finally {
+    pxe.close();
+    await r.close();
+  }
+});
+
+test('stop() releases the ports: a new server binds them at once', async () => {
+  const r = await rig({ mode: 'proxy', range: undefined });
+  await r.close();
+  const again = await rig({ mode: 'proxy', range: undefined, port: r.port });
+  await again.close();
+});

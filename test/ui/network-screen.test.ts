@@ -5,8 +5,9 @@
  * launches a wrapper that re-executes chromium under `ip netns exec` (the DevTools pipe on fds 3/4
  * survives the exec).
  *
- * What it proves: the page lists br0 with its real address and MAC, and the Stop/Start button changes
- * both the state shown and what is really listening (TFTP/HTTP ports in the namespace).
+ * What it proves: the page lists br0 with its real address and MAC; the Stop/Start button changes both
+ * the state shown and what is really listening (the TFTP port in the namespace); a refused start (port
+ * held by another program) shows the error with its hint.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -152,6 +153,25 @@ test('web mode: the network screen lists br0 with its address, and Stop/Start ch
     assert.equal(await page.getByTestId('serving-services').count(), 0);
     assert.ok(!listening(lab, TFTP_PORT), 'TFTP is closed once the UI says not serving');
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'network-idle.png') });
+
+    // A refused start shows the reason and what to do: another program holds the TFTP port.
+    const holder = lab.spawn(['python3', '-c', `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',${TFTP_PORT}))\nprint('held',flush=True)\ntime.sleep(120)`]);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`port holder exited (${code})`)));
+      });
+      await button.click();
+      await waitPhase(page, ['failed']);
+      const notice = page.getByTestId('serving-error');
+      assert.equal(await notice.getAttribute('data-code'), 'port-in-use');
+      assert.match((await notice.locator('.error-hint').textContent()) ?? '', /Another program is already listening/);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'network-failed.png') });
+      assert.equal(await button.getAttribute('data-action'), 'start', 'after a failure the technician can try again');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    for (let i = 0; i < 50 && listening(lab, TFTP_PORT); i++) await new Promise((r) => setTimeout(r, 100));
 
     // Start again from the form: br0, no DHCP.
     await br0.click();

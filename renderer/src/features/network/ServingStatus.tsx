@@ -28,7 +28,7 @@ function detail(state: ServingState, selected: string | null): string {
     case 'stopping':
       return `Closing the boot services on ${state.interface ?? 'the interface'}.`;
     case 'failed':
-      return state.interface ? `On ${state.interface}.` : '';
+      return `Nothing is being served${state.interface ? ` on ${state.interface}` : ''}.`;
   }
 }
 
@@ -53,7 +53,7 @@ export function ServingStatus({
   const transitioning = state.phase === 'starting' || state.phase === 'stopping';
   const action = stoppable ? 'stop' : 'start';
   const label = stoppable ? 'Stop serving' : selected ? `Start serving on ${selected}` : 'Start serving';
-  const disabled = busy || (state.phase === 'stopping') || (action === 'start' && !canStart) || (state.phase === 'starting' && busy);
+  const disabled = busy || state.phase === 'stopping' || (action === 'start' && !canStart);
   const extraError = actionError && actionError.message !== state.error?.message ? actionError : null;
   return (
     <section className={`status status-${state.phase}`} data-testid="serving-status" aria-live="polite">

@@ -1,0 +1,334 @@
+/**
+ * One TFTP read transfer on its own UDP socket (RFC 1350 "TID"): OACK handshake (RFC 2347), windows of
+ * DATA (RFC 7440; a window of 1 is RFC 1350 lock-step), retransmission with backoff, block-number
+ * rollover, and file events. The file is read in chunks a little ahead of the window, never whole.
+ */
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { nowIso, type FileEvent } from '../../../shared/model/engine-event';
+import type { OpenFile } from '../files/file-source';
+import type { Log } from '../log';
+import { TftpErrorCode, TftpLimits, TftpOpcode } from '../protocol/tftp/tftp-constants';
+import { decodeTftpPacket, encodeTftpPacket, TftpDecodeError, writeDataHeader, type TftpPacket } from '../protocol/tftp/tftp-packet';
+import type { TftpNegotiated } from '../protocol/tftp/tftp-options';
+
+/** File events are throttled to one progress event per transfer per this many ms. */
+export const TFTP_PROGRESS_INTERVAL_MS = 500;
+/** Target size of one file read: big enough that reads are rare, small enough for many transfers. */
+const CHUNK_TARGET_BYTES = 64 * 1024;
+/** Retransmission backoff doubles per attempt up to this multiple of the base timeout. */
+const MAX_BACKOFF_FACTOR = 8;
+
+export interface TftpTransferParams {
+  /** Bound to an ephemeral port; the transfer owns it and closes it. */
+  socket: Socket;
+  client: { address: string; port: number };
+  /** Owned by the transfer, closed when it ends. */
+  file: OpenFile;
+  /** As the client asked for it (for events and logs). */
+  path: string;
+  negotiated: TftpNegotiated;
+  /** Base retransmission timeout (the client's RFC 2349 value, else the server's). */
+  timeoutMs: number;
+  retries: number;
+  log: Log;
+  emit: (event: FileEvent) => void;
+}
+
+export interface TftpTransferStats {
+  /** DATA datagrams sent, retransmissions included (tests use this to see duplicate-ACK behaviour). */
+  dataSent: number;
+  retransmits: number;
+}
+
+interface Chunk {
+  data: Buffer | null;
+  ready: Promise<Buffer>;
+}
+
+export class TftpTransfer {
+  readonly done: Promise<void>;
+  readonly stats: TftpTransferStats = { dataSent: 0, retransmits: 0 };
+  private resolveDone: () => void = () => {};
+  private readonly size: number;
+  private readonly blksize: number;
+  private readonly windowsize: number;
+  private readonly lastBlock: number;
+  private readonly blocksPerChunk: number;
+  private readonly chunks = new Map<number, Chunk>();
+  private readonly clientLabel: string;
+  /** Lowest block (absolute, 1-based, never wrapped) the client has not acknowledged. */
+  private base = 1;
+  private awaitingOackAck: boolean;
+  private attempts = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Bumped on every send decision, so a send that waited for a file read can tell it is stale. */
+  private sendGeneration = 0;
+  private finished = false;
+  private readonly startedAt = performance.now();
+  private lastProgressAt = this.startedAt;
+
+  constructor(private readonly p: TftpTransferParams) {
+    this.size = p.file.size;
+    this.blksize = p.negotiated.blksize;
+    this.windowsize = p.negotiated.windowsize;
+    // The last block is always shorter than blksize, so a file that is an exact multiple ends with an
+    // empty block (RFC 1350 section 6); an empty file is one empty block.
+    this.lastBlock = Math.floor(this.size / this.blksize) + 1;
+    this.blocksPerChunk = Math.max(this.windowsize, Math.ceil(CHUNK_TARGET_BYTES / this.blksize));
+    this.awaitingOackAck = p.negotiated.reply.length > 0;
+    this.clientLabel = `${p.client.address}:${p.client.port}`;
+    this.done = new Promise((res) => (this.resolveDone = res));
+  }
+
+  get port(): number {
+    return this.p.socket.address().port;
+  }
+
+  start(): void {
+    this.p.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    // Send errors (ENOBUFS, host unreachable...) are losses like any other: retransmission covers them.
+    this.p.socket.on('error', (err) => this.p.log.debug(`socket error for ${this.clientLabel}: ${err.message}`));
+    this.event('start', {});
+    this.p.log.info(`${this.clientLabel} RRQ ${this.p.path} (${this.size} bytes, blksize ${this.blksize}, windowsize ${this.windowsize})`);
+    if (this.awaitingOackAck) this.sendOack();
+    else this.sendWindow();
+  }
+
+  /** Ends the transfer now (server stopping), telling the client why. */
+  abort(reason: string): Promise<void> {
+    this.fail(reason, true);
+    return this.done;
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.finished) return;
+    if (rinfo.address !== this.p.client.address || rinfo.port !== this.p.client.port) {
+      // RFC 1350 section 4: answer a stranger with ERROR 5 and carry on with the real client.
+      this.p.log.debug(`packet from unknown TID ${rinfo.address}:${rinfo.port} on transfer of ${this.clientLabel}`);
+      this.sendTo(encodeTftpPacket({ opcode: TftpOpcode.Error, code: TftpErrorCode.UnknownTransferId, message: 'Unknown transfer ID' }), rinfo.port, rinfo.address);
+      return;
+    }
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftpPacket(msg);
+    } catch (err) {
+      if (!(err instanceof TftpDecodeError)) throw err;
+      this.p.log.debug(`dropped malformed packet from ${this.clientLabel}: ${err.message}`, { fields: { hex: msg.subarray(0, 64).toString('hex') } });
+      return;
+    }
+    switch (packet.opcode) {
+      case TftpOpcode.Ack:
+        this.onAck(packet.block);
+        return;
+      case TftpOpcode.Error:
+        this.fail(`client sent error ${packet.code}: ${packet.message}`, false);
+        return;
+      case TftpOpcode.ReadRequest:
+      case TftpOpcode.WriteRequest:
+      case TftpOpcode.Data:
+      case TftpOpcode.OptionAck:
+        this.p.log.debug(`ignored opcode ${packet.opcode} from ${this.clientLabel} during a read transfer`);
+        return;
+    }
+  }
+
+  private onAck(wireBlock: number): void {
+    if (this.awaitingOackAck) {
+      // RFC 2347: ACK 0 confirms the OACK. Anything else is not an answer to it.
+      if (wireBlock !== 0) return;
+      this.awaitingOackAck = false;
+      this.attempts = 0;
+      this.sendWindow();
+      return;
+    }
+    // Map the 16-bit block number onto [base - 1, base + windowsize - 1]: a window never spans more than
+    // 65536 blocks, so the match is unique and rollover past 65535 needs no special case.
+    const prev = this.base - 1;
+    const ahead = (wireBlock - (prev & 0xffff) + TftpLimits.blockModulo) % TftpLimits.blockModulo;
+    const acked = prev + ahead;
+    const windowEnd = Math.min(this.base + this.windowsize - 1, this.lastBlock);
+    if (ahead === 0 || acked > windowEnd) {
+      // A duplicate ACK of the block before the window, or a stray one. RFC 1123 section 4.2.3.1: never
+      // retransmit on a duplicate ACK (that is the Sorcerer's Apprentice bug); the timer covers real loss.
+      return;
+    }
+    this.base = acked + 1;
+    this.attempts = 0;
+    if (acked >= this.lastBlock) {
+      this.complete();
+      return;
+    }
+    this.dropChunksBefore(this.chunkOf(this.base));
+    const now = performance.now();
+    if (now - this.lastProgressAt >= TFTP_PROGRESS_INTERVAL_MS) {
+      this.lastProgressAt = now;
+      this.event('progress', {});
+    }
+    this.sendWindow();
+  }
+
+  private sendOack(): void {
+    this.sendTo(encodeTftpPacket({ opcode: TftpOpcode.OptionAck, options: this.p.negotiated.reply }));
+    this.armTimer();
+  }
+
+  /** Sends the whole window starting at `base`, reading the file first if needed. */
+  private sendWindow(): void {
+    const generation = ++this.sendGeneration;
+    const first = this.base;
+    const last = Math.min(this.base + this.windowsize - 1, this.lastBlock);
+    const c1 = this.chunkOf(first);
+    const c2 = this.chunkOf(last);
+    const a = this.ensureChunk(c1);
+    const b = this.ensureChunk(c2);
+    if (c2 + 1 <= this.chunkOf(this.lastBlock)) this.ensureChunk(c2 + 1); // read ahead
+    if (a.data && b.data) {
+      this.transmit(first, last);
+      this.armTimer();
+      return;
+    }
+    Promise.all([a.ready, b.ready]).then(
+      () => {
+        if (this.finished || generation !== this.sendGeneration) return;
+        this.transmit(first, last);
+        this.armTimer();
+      },
+      (err: unknown) => this.fail(`read error: ${err instanceof Error ? err.message : String(err)}`, true),
+    );
+  }
+
+  private transmit(first: number, last: number): void {
+    for (let n = first; n <= last; n++) {
+      const chunkIndex = this.chunkOf(n);
+      const data = this.chunks.get(chunkIndex)?.data;
+      if (!data) throw new Error(`chunk ${chunkIndex} not loaded`); // a bug, not a network condition
+      const offset = (n - 1 - chunkIndex * this.blocksPerChunk) * this.blksize;
+      const length = Math.max(0, Math.min(this.blksize, this.size - (n - 1) * this.blksize));
+      const header = Buffer.allocUnsafe(TftpLimits.headerSize);
+      writeDataHeader(header, n);
+      // Scatter send: header + a view of the chunk, no copy of the payload.
+      this.p.socket.send([header, data.subarray(offset, offset + length)], this.p.client.port, this.p.client.address);
+      this.stats.dataSent++;
+    }
+  }
+
+  private chunkOf(block: number): number {
+    return Math.floor((block - 1) / this.blocksPerChunk);
+  }
+
+  private ensureChunk(index: number): Chunk {
+    const existing = this.chunks.get(index);
+    if (existing) return existing;
+    const start = index * this.blocksPerChunk * this.blksize;
+    const length = Math.max(0, Math.min(this.blocksPerChunk * this.blksize, this.size - start));
+    const chunk: Chunk = { data: null, ready: Promise.resolve(Buffer.alloc(0)) };
+    chunk.ready = this.readFully(start, length).then((buf) => {
+      chunk.data = buf;
+      return buf;
+    });
+    chunk.ready.catch(() => {}); // surfaced by sendWindow; a read-ahead failure alone is not fatal yet
+    this.chunks.set(index, chunk);
+    return chunk;
+  }
+
+  private async readFully(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = await this.p.file.read(buf, filled, length - filled, position + filled);
+      if (n <= 0) throw new Error(`file ended at ${position + filled} of ${this.size} bytes (changed while serving?)`);
+      filled += n;
+    }
+    return buf;
+  }
+
+  private dropChunksBefore(index: number): void {
+    for (const k of this.chunks.keys()) if (k < index) this.chunks.delete(k);
+  }
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const delay = this.p.timeoutMs * Math.min(2 ** this.attempts, MAX_BACKOFF_FACTOR);
+    this.timer = setTimeout(() => this.onTimeout(), delay);
+  }
+
+  private onTimeout(): void {
+    this.timer = null;
+    if (this.finished) return;
+    this.attempts++;
+    if (this.attempts > this.p.retries) {
+      this.fail(`timed out after ${this.p.retries} retransmissions`, true);
+      return;
+    }
+    this.stats.retransmits++;
+    this.p.log.debug(`retransmit ${this.awaitingOackAck ? 'OACK' : `block ${this.base}`} to ${this.clientLabel} (attempt ${this.attempts})`);
+    if (this.awaitingOackAck) this.sendOack();
+    else this.sendWindow();
+  }
+
+  private sendTo(buf: Buffer, port = this.p.client.port, address = this.p.client.address): void {
+    this.p.socket.send(buf, port, address);
+  }
+
+  private complete(): void {
+    const durationMs = performance.now() - this.startedAt;
+    this.p.log.info(`${this.clientLabel} sent ${this.p.path} (${this.size} bytes in ${durationMs.toFixed(0)} ms)`);
+    this.finish('end', undefined);
+  }
+
+  private fail(reason: string, tellClient: boolean): void {
+    if (this.finished) return;
+    this.p.log.warn(`${this.clientLabel} transfer of ${this.p.path} failed: ${reason}`);
+    let flushed: Promise<void> = Promise.resolve();
+    if (tellClient) {
+      const packet = encodeTftpPacket({ opcode: TftpOpcode.Error, code: TftpErrorCode.NotDefined, message: reason });
+      // dgram resolves the address on the next tick; closing before that would silently drop the ERROR.
+      flushed = new Promise((res) => this.p.socket.send(packet, this.p.client.port, this.p.client.address, () => res()));
+    }
+    this.finish('error', reason, flushed);
+  }
+
+  private finish(action: 'end' | 'error', error: string | undefined, flushed: Promise<void> = Promise.resolve()): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.chunks.clear();
+    this.event(action, error === undefined ? {} : { error });
+    const socket = this.p.socket;
+    const closed = flushed.then(
+      () =>
+        new Promise<void>((res) => {
+          try {
+            socket.close(() => res());
+          } catch {
+            res(); // already closed
+          }
+        }),
+    );
+    Promise.allSettled([closed, this.p.file.close()]).then(() => this.resolveDone());
+  }
+
+  private bytesDone(): number {
+    if (this.awaitingOackAck) return 0;
+    return Math.min(this.size, (this.base - 1) * this.blksize);
+  }
+
+  private event(action: FileEvent['action'], extra: Partial<FileEvent>): void {
+    const durationMs = Math.round(performance.now() - this.startedAt);
+    const bytes = action === 'end' ? this.size : this.bytesDone();
+    this.p.emit({
+      type: 'file',
+      time: nowIso(),
+      protocol: 'tftp',
+      action,
+      client: this.clientLabel,
+      path: this.p.path,
+      size: this.size,
+      bytes,
+      rate: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
+      durationMs,
+      ...extra,
+    });
+  }
+}

@@ -63,7 +63,9 @@ export function negotiateReadOptions(
       }
       case TftpOptionName.Tsize:
         // RFC 2349: in a read request the client sends 0 and the server answers with the file size.
-        reply.push({ name: opt.name, value: String(fileSize) });
+        // Not for an empty file: curl (7.88) rejects "tsize 0" in an OACK as an illegal operation and
+        // aborts, and leaving an option out of the OACK is always allowed (RFC 2347).
+        if (fileSize > 0) reply.push({ name: opt.name, value: String(fileSize) });
         break;
       case TftpOptionName.Timeout: {
         const n = parseOptionInteger(opt.value);

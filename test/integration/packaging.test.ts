@@ -1,0 +1,47 @@
+/**
+ * electron-builder packages the app offline (the Electron binary cannot be downloaded here, so a stub
+ * distribution stands in for it): the config is valid, the bundles are in app.asar, and the boot loaders
+ * ship as extraResources where the engine looks for them.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+test('electron-builder packs an unpacked Linux app with the bundles and the boot loaders', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-pack-'));
+  try {
+    await run(process.execPath, ['scripts/build.mjs'], { timeout: 120_000 });
+    const stub = join(dir, 'electron-dist');
+    mkdirSync(join(stub, 'resources'), { recursive: true });
+    writeFileSync(join(stub, 'electron'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(stub, 'electron'), 0o755);
+    const electronVersion = (JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')) as { version: string }).version;
+    writeFileSync(join(stub, 'version'), electronVersion);
+    copyFileSync('node_modules/electron/LICENSE', join(stub, 'LICENSE'));
+    const out = join(dir, 'out');
+    await run(
+      process.execPath,
+      ['node_modules/electron-builder/cli.js', '--linux', 'dir', `-c.electronDist=${stub}`, `-c.electronVersion=${electronVersion}`, `-c.directories.output=${out}`],
+      { timeout: 200_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } },
+    );
+    const app = join(out, 'linux-unpacked');
+    const asar = createRequire(import.meta.url)('@electron/asar') as { listPackage(p: string): string[] };
+    const files = asar.listPackage(join(app, 'resources', 'app.asar'));
+    for (const f of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/electron/engine.cjs', '/dist/renderer/index.html', '/package.json']) {
+      assert.ok(files.includes(f), `${f} in app.asar`);
+    }
+    for (const f of ['undionly.kpxe', 'ipxe.efi', 'snponly.efi', 'pxelinux.0', 'ldlinux.c32', 'efi64/syslinux.efi', 'efi64/ldlinux.e64', 'MANIFEST.txt']) {
+      assert.ok(existsSync(join(app, 'resources', 'boot', f)), `resources/boot/${f} shipped`);
+    }
+    assert.ok(!files.some((f) => f.endsWith('.map')), 'no source maps shipped');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -389,3 +389,47 @@ test('stop() releases the ports: a new server binds them at once', async () => {
   const again = await rig({ mode: 'proxy', range: undefined, port: r.port });
   await again.close();
 });
+
+test('robustness: 20,000 random and mutated packets, then real clients are still served', async () => {
+  // Mutated MACs are new clients, so the noise may fill the pool (as it would any server's): the real client
+  // afterwards has a reservation, and the point is that the server still answers at all.
+  const r = await rig({
+    range: { first: parseIpv4('127.0.0.100')!, last: parseIpv4('127.0.0.120')! },
+    reservations: [{ mac: '52:54:00:00:0f:01', ip: '127.0.0.200' }],
+  });
+  try {
+    let seed = 0x5eed;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
+    const templates = [
+      clientPacket(DhcpMessageType.Discover, { mac: MAC1, vendorClass: 'PXEClient:Arch:00000:UNDI:002001', arch: 0 }),
+      clientPacket(DhcpMessageType.Request, { mac: MAC2, serverId: SERVER_IP, requestedIp: '127.0.0.100' }),
+      clientPacket(DhcpMessageType.Inform, { mac: MAC3, ciaddr: '127.0.0.9' }),
+    ];
+    for (let i = 0; i < 20_000; i++) {
+      let b: Buffer;
+      if (i % 4 === 0) {
+        b = Buffer.alloc(rnd() * 3);
+        for (let k = 0; k < b.length; k++) b[k] = rnd();
+      } else {
+        b = Buffer.from(templates[i % templates.length]!);
+        // Keep the relay address so any reply comes back to the peer, not to a random host.
+        for (let k = 0; k < 1 + (i % 6); k++) {
+          const at = (rnd() << 8 | rnd()) % b.length;
+          if (at < 24 || at >= 28) b[at] = rnd();
+        }
+        if (i % 7 === 0) b = b.subarray(0, 240 + (rnd() % 40));
+      }
+      await r.peer.send(b, r.port);
+      if (i % 500 === 0) await new Promise((res) => setImmediate(res)); // let the server drain its queue
+    }
+    await new Promise((res) => setTimeout(res, 300));
+    while (await r.peer.next(50)); // discard replies to the noise
+    const ack = await r.peer.dora({ mac: '52:54:00:00:0f:01' }, r.port);
+    assert.equal(ack.yiaddr, '127.0.0.200');
+    const plain = await r.peer.exchange(DhcpMessageType.Inform, { mac: MAC3, ciaddr: '127.0.0.9' }, r.port);
+    assert.equal(plain?.messageType, DhcpMessageType.Ack);
+    assert.ok(!r.logs.some((l) => l.level === 'error'), r.logs.filter((l) => l.level === 'error').map((l) => l.message).join('\n'));
+  } finally {
+    await r.close();
+  }
+});

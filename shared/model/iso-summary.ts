@@ -66,6 +66,8 @@ export interface IsoSummary {
   minRamMb: number | null;
   firmware: { bios: boolean; uefi: boolean };
   bootEntries: IsoBootEntrySummary[];
+  /** Files in the image (every directory was read and checked), or null when the tree was not walked. */
+  fileCount: number | null;
   /** Things that will go wrong unless the technician knows them. */
   warnings: string[];
   /** Good-to-know facts. */

@@ -4,9 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { IsoSummary } from '../../../shared/model/iso-summary';
-import { openIso } from '../iso/iso-image';
 import { IsoError } from '../iso/iso-errors';
-import { detectOs } from '../iso/os-detect';
+import { inspectIso } from '../iso/inspect-iso';
 
 export const IsoExitCode = { Ok: 0, BadUsage: 2, Unreadable: 3 } as const;
 
@@ -37,6 +36,7 @@ export function formatSummary(s: IsoSummary): string {
     ['Install tree', s.installTreeRoot ?? '-'],
     ['Answer file', s.answerFormat ?? '-'],
     ['Kernel args', s.kernelArgsTemplate ?? '-'],
+    ['Files', s.fileCount === null ? '-' : String(s.fileCount)],
     ['Min RAM', s.minRamMb ? `${s.minRamMb} MB` : '-'],
     ['Firmware', [s.firmware.bios ? 'BIOS' : '', s.firmware.uefi ? 'UEFI' : ''].filter(Boolean).join(' + ') || 'not bootable'],
   ];
@@ -48,14 +48,6 @@ export function formatSummary(s: IsoSummary): string {
   return out;
 }
 
-export async function inspectIso(file: string): Promise<IsoSummary> {
-  const image = await openIso(file);
-  try {
-    return await detectOs(image);
-  } finally {
-    await image.close();
-  }
-}
 
 export async function run(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: { json: { type: 'boolean' }; help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>>;

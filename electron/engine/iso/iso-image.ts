@@ -280,6 +280,43 @@ export class IsoImage {
     return null;
   }
 
+  /**
+   * Walks the whole tree without reading file data and checks every structure: directories parse, no
+   * loops, no tree deeper than MAX_DEPTH, every file's data lies inside the image (the usual sign of an
+   * incomplete download). Throws the first problem as an IsoError; returns counts when all is well.
+   * Memory stays bounded: the directory cache is capped and only the current path is kept.
+   */
+  async verify(limits: { maxEntries?: number } = {}): Promise<{ files: number; directories: number; symlinks: number; fileBytes: number }> {
+    const maxEntries = limits.maxEntries ?? 5_000_000;
+    const counts = { files: 0, directories: 0, symlinks: 0, fileBytes: 0 };
+    const visit = async (entry: VolumeEntry, path: string, ancestors: string[]): Promise<void> => {
+      if (ancestors.length > MAX_DEPTH) throw new IsoError(IsoErrorKind.LimitExceeded, `${path} is deeper than ${MAX_DEPTH} levels`);
+      const parsed = await this.directory(entry, path);
+      // Copied: the cache may drop this directory while its subdirectories are being read.
+      for (const child of [...parsed.entries]) {
+        if (counts.files + counts.directories + counts.symlinks >= maxEntries) {
+          throw new IsoError(IsoErrorKind.LimitExceeded, `more than ${maxEntries} entries in the image`);
+        }
+        const childPath = joinPath(path || '/', child.name);
+        if (child.type === EntryType.File) {
+          counts.files++;
+          counts.fileBytes += child.size;
+          checkData(child.data, child.size, childPath, this.size);
+        } else if (child.type === EntryType.Symlink) counts.symlinks++;
+        else {
+          counts.directories++;
+          if (child.dirKey && ancestors.includes(child.dirKey)) {
+            throw new IsoError(IsoErrorKind.Loop, `directory loop at ${childPath}: it is the same directory as one of its ancestors`);
+          }
+          await visit(child, childPath, [...ancestors, child.dirKey ?? '']);
+        }
+      }
+    };
+    this.checkOpen();
+    await visit(this.tree.root, '/', [this.tree.root.dirKey ?? '']);
+    return counts;
+  }
+
   /** The file at `path`, checked: a regular file whose data lies inside the image. */
   private async fileAt(path: string): Promise<{ entry: VolumeEntry; path: string }> {
     const r = await this.resolve(path, true);
@@ -310,6 +347,15 @@ export class IsoImage {
     const s = await this.stat(path);
     if (!s || s.type !== EntryType.File || s.size > max) return null;
     return (await this.read(path)).toString('utf8');
+  }
+
+  /**
+   * Where a file's bytes lie in the image: absolute byte ranges in order (zero ranges are sparse), or
+   * null for inline (UDF) data. A server may stream these ranges of the image file directly.
+   */
+  async extents(path: string): Promise<{ position: number; length: number; zero?: boolean }[] | null> {
+    const { entry } = await this.fileAt(path);
+    return entry.data.kind === 'extents' ? entry.data.extents.map((e) => ({ ...e })) : null;
   }
 
   /** Opens a file for ranged reads on its own descriptor (close it when done). */

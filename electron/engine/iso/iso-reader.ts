@@ -266,6 +266,16 @@ export class Iso9660Tree implements VolumeTree {
       e.data = { kind: 'extents', extents: [{ position: cl * this.bs, length: size }] };
       e.dirKey = `i${cl}`;
     }
+    // The relocation directory (mkisofs "rr_moved", xorriso ".rr_moved") is empty once its RE entries
+    // are hidden: hide it too, as the Linux kernel and libarchive do, so listings show the real tree.
+    if (this.suspSkip !== null && dir.dirKey === this.root.dirKey) {
+      const keep: VolumeEntry[] = [];
+      for (const e of out) {
+        if (e.type === EntryType.Directory && e.dirKey !== this.root.dirKey && /^\.?rr_moved$/i.test(e.name) && (await this.readDirectory(e, `${where}${e.name}`)).length === 0) continue;
+        keep.push(e);
+      }
+      return keep;
+    }
     return out;
   }
 

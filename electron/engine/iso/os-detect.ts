@@ -363,6 +363,7 @@ export async function detectOs(image: IsoImage): Promise<IsoSummary> {
     minRamMb: d.minRamMb,
     firmware,
     bootEntries,
+    fileCount: null,
     warnings: d.warnings,
     notes: d.notes,
     evidence: d.evidence,

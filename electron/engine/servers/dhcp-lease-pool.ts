@@ -69,7 +69,8 @@ export class LeasePool {
     this.unusedCursor = cfg.range.first;
     for (const r of records) {
       const ip = parseIpv4(r.ip);
-      if (ip === null) continue;
+      // A lease outside today's range (the technician changed it) is forgotten rather than kept forever.
+      if (ip === null || !this.isPoolAddress(ip)) continue;
       const lease: Lease = {
         ip,
         key: clientKey(r),

@@ -89,6 +89,10 @@ test('records round-trip through the constructor (restart)', () => {
   const restored = new LeasePool(cfg('10.0.0.10', '10.0.0.20'), pool.records());
   assert.equal(formatIpv4(restored.find({ mac: A.mac, clientId: '01aa' })!.ip), '10.0.0.15');
   assert.equal(formatIpv4(restored.offer(A, undefined, 10, HOLD)!.ip), '10.0.0.15', 'found by MAC without the client id too');
+  // A narrower range on the next start forgets leases outside it.
+  const narrowed = new LeasePool(cfg('10.0.0.10', '10.0.0.12'), pool.records());
+  assert.equal(narrowed.find(A), undefined);
+  assert.deepEqual(narrowed.records(), []);
 });
 
 test('10,000 clients allocate in well under a second', () => {

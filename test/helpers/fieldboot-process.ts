@@ -77,8 +77,14 @@ function supervise(child: ChildProcess, onStdoutLine: (line: string) => void) {
     err += d;
     notify();
   });
+  // A test runner that exits without reaching stop() must not leave a DHCP server running.
+  const killOnExit = (): void => {
+    if (exitInfo === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (c, signal) => {
+      process.removeListener('exit', killOnExit);
       code = c ?? (signal ? 128 : 1);
       exitInfo = `exited (code ${c}, signal ${signal})`;
       notify();

@@ -53,6 +53,17 @@ export interface QemuClient {
   kill(): Promise<void>;
 }
 
+/** The end of a serial log as a person reads it: ANSI sequences, backspaces and CRs removed. */
+export function readableTail(text: string, chars = 2000): string {
+  const clean = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;?=]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[cM78]/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x08 \x08|\x08/g, '')
+    .replace(/\r/g, '');
+  return clean.slice(-chars);
+}
+
 export function qemuArgs(o: QemuClientOptions, varsCopy: string | null): string[] {
   const args = [
     '-accel', 'tcg',
@@ -103,6 +114,11 @@ export function startQemuClient(o: QemuClientOptions): QemuClient {
     err += d;
   });
   let exitInfo: string | null = null;
+  // A test runner that exits (timeout, uncaught error) without reaching kill() must not leave QEMU behind.
+  const killOnExit = (): void => {
+    if (exitInfo === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const exitedP = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exitInfo = `qemu exited (code ${code}, signal ${signal})`;
@@ -117,7 +133,10 @@ export function startQemuClient(o: QemuClientOptions): QemuClient {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     scratch = null;
   };
-  void exitedP.then(cleanup);
+  void exitedP.then(() => {
+    process.removeListener('exit', killOnExit);
+    cleanup();
+  });
 
   const serial = (): string => {
     try {
@@ -139,10 +158,10 @@ export function startQemuClient(o: QemuClientOptions): QemuClient {
           const text = serial();
           if (re.test(text)) return resolve(text);
           if (exitInfo) {
-            return reject(new Error(`${exitInfo} before ${re} on the serial console; stderr: ${err.trim()}\n--- serial tail ---\n${text.slice(-2000)}`));
+            return reject(new Error(`${exitInfo} before ${re} on the serial console; stderr: ${err.trim()}\n--- serial tail ---\n${readableTail(text)}`));
           }
           if (Date.now() - started > timeoutMs) {
-            return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re} on the serial console\n--- serial tail ---\n${text.slice(-2000)}`));
+            return reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re} on the serial console\n--- serial tail ---\n${readableTail(text)}`));
           }
           setTimeout(tick, 250);
         };

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
 import { buildSeedTree, KERNEL_RAN_INIT, SEED_TREE_REQUIRED_FILES, TREE_PATHS } from '../helpers/boot-tree';
-import { startQemuClient, type QemuClient } from '../helpers/qemu';
+import { readableTail, startQemuClient, type QemuClient } from '../helpers/qemu';
 import {
   FIELDBOOT_BIN,
   isFileEnd,
@@ -51,6 +51,20 @@ async function withRig(fn: (rig: Rig, cleanup: Array<() => Promise<void>>) => Pr
     for (const c of cleanup.reverse()) await c().catch(() => {});
     lab.destroy();
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Time left until `deadline`, so a chain of waits stays within one boot budget (and the test timeout). */
+function left(deadline: number): number {
+  return Math.max(1000, deadline - Date.now());
+}
+
+/** A failed wait for a server event also shows what the client saw. */
+async function step<T>(wait: Promise<T>, vm: QemuClient): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- client serial console (tail) ---\n${readableTail(vm.serial(), 1500)}`);
   }
 }
 
@@ -98,19 +112,20 @@ test(
       cleanup.push(() => srv.stop());
       await srv.waitForEvent((e) => e.type === 'ready', 20_000);
       const t0 = Date.now();
-      const vm = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'bios', serialLog: join(tmp, 'serial.log') });
+      const deadline = t0 + BOOT_TIMEOUT_MS;
+      const vm: QemuClient = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'bios', serialLog: join(tmp, 'serial.log') });
       cleanup.push(() => vm.kill());
 
-      // Each step with its own deadline, so a failure names the event that never came.
-      const lease = await srv.waitForEvent(isLeaseAck(MAC), BOOT_TIMEOUT_MS);
+      // Each event awaited on its own (within one boot budget), so a failure names the event that never came.
+      const lease = await step(srv.waitForEvent(isLeaseAck(MAC), left(deadline)), vm);
       t.diagnostic(`lease ack ${lease.ip} (arch ${lease.arch ?? '-'}, boot file ${lease.bootFile ?? '-'}) at ${seconds(t0)} s`);
       assert.equal(lease.arch ?? 0, 0, 'SeaBIOS reports client architecture 0 (BIOS)');
       for (const f of [TREE_PATHS.pxelinux, TREE_PATHS.kernel, TREE_PATHS.initrd]) {
-        const ev = await srv.waitForEvent(isFileEnd(f), BOOT_TIMEOUT_MS);
+        const ev = await step(srv.waitForEvent(isFileEnd(f), left(deadline)), vm);
         assert.equal(ev.protocol, 'tftp');
         t.diagnostic(`tftp ${f}: ${ev.bytes} bytes in ${ev.durationMs ?? '?'} ms, done at ${seconds(t0)} s`);
       }
-      await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
+      await vm.waitForSerial(KERNEL_RAN_INIT, left(deadline));
       t.diagnostic(`"Run /init" ${seconds(t0)} s after QEMU start`);
       const initrdEnd = srv.events().find(isFileEnd(TREE_PATHS.initrd));
       assert.ok(initrdEnd && initrdEnd.type === 'file');

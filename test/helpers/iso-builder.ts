@@ -285,6 +285,13 @@ export function fedoraLayout(o: LayoutOptions = {}): Layout {
   return l;
 }
 
+export function centosStreamLayout(o: LayoutOptions = {}): Layout {
+  const l = rhel8Plus('CentOS Stream', 'CentOS-Stream', '9', 'CentOS-Stream-9-BaseOS-x86_64', o);
+  l.name = 'centos-stream-9';
+  l.expect.family = 'centos';
+  return l;
+}
+
 export function centos7Layout(o: LayoutOptions = {}): Layout {
   // Pre-productmd .treeinfo as CentOS 7 media carry it; stage2 is LiveOS/squashfs.img.
   const treeinfo = [
@@ -322,7 +329,7 @@ export function centos7Layout(o: LayoutOptions = {}): Layout {
       'CentOS_BuildTag': '20201030-1907\n',
     },
     options: { volumeId: 'CentOS 7 x86_64', biosBoot: 'isolinux/isolinux.bin', efiBoot: 'images/efiboot.img' },
-    expect: { family: 'centos', version: '7', arch: 'x86_64', kernel: '/images/pxeboot/vmlinuz', initrd: '/images/pxeboot/initrd.img', answerFormat: 'kickstart', installTreeRoot: '/' },
+    expect: { family: 'centos', version: '7.9', arch: 'x86_64', kernel: '/images/pxeboot/vmlinuz', initrd: '/images/pxeboot/initrd.img', answerFormat: 'kickstart', installTreeRoot: '/' },
   };
 }
 
@@ -430,6 +437,7 @@ export function allDistroLayouts(o: LayoutOptions = {}): Layout[] {
     almaLayout(9, o),
     rhelLayout(o),
     centos7Layout(o),
+    centosStreamLayout(o),
     fedoraLayout(o),
     debianLayout(11, o),
     debianLayout(12, o),

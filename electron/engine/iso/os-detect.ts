@@ -148,14 +148,16 @@ async function detectAnaconda(image: IsoImage, d: Detected): Promise<boolean> {
   const releaseName = release?.get('name') ?? general?.get('family') ?? '';
   const short = release?.get('short') ?? '';
   const dLines = (discinfo ?? '').split(/\r?\n/).map((l) => l.trim());
-  d.version = release?.get('version') ?? general?.get('version') ?? (dLines[1] ? /(\d+(?:\.\d+)*)/.exec(dLines[1])?.[1] ?? null : null);
+  const discVersion = dLines[1] ? (/(\d+(?:\.\d+)*)/.exec(dLines[1])?.[1] ?? null) : null;
+  d.version = release?.get('version') ?? general?.get('version') ?? discVersion;
+  // CentOS 7 writes "version = 7" in .treeinfo but the point release ("7.9") in .discinfo: take the finer one.
+  if (d.version && discVersion && discVersion.startsWith(`${d.version}.`)) d.version = discVersion;
   d.arch = tree?.get('arch') ?? general?.get('arch') ?? (dLines[2] || null);
   d.family = anacondaFamily(releaseName || image.info.volumeId, short);
   if (d.family === OsFamily.Unknown && !tiText) return false;
   if (tiText) d.evidence.push('.treeinfo');
   if (discinfo) d.evidence.push('.discinfo');
   d.name = [releaseName || general?.get('name') || 'Anaconda installer', d.version].filter(Boolean).join(' ');
-  if (general?.get('name') && !release) d.name = general.get('name') as string;
 
   // Kernel and initrd per architecture: [images-<arch>] (productmd) then the usual place.
   for (const [section, keys] of ti) {

@@ -1,7 +1,8 @@
 /**
  * proxyDHCP beside a site DHCP server: dnsmasq (addresses only, no PXE options) runs in its own namespace on
- * the same switch; `fieldboot serve --dhcp proxy` adds only the boot answer. A real SeaBIOS + iPXE ROM client
- * must take its address from dnsmasq and its boot file from FieldBoot, and boot the pxelinux tree's kernel.
+ * the same switch; `fieldboot serve --dhcp proxy` adds only the boot answer. Real firmware (SeaBIOS + iPXE ROM,
+ * OVMF + iPXE EFI ROM, OVMF's own EDK2 PXE stack) must take its address from dnsmasq and its boot file from
+ * FieldBoot, and boot the tree's kernel to "Run /init".
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,17 +14,22 @@ import type { LeaseEvent } from '../../shared/model/engine-event';
 import { createSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
 import { buildSeedTree, KERNEL_RAN_INIT, SEED_TREE_REQUIRED_FILES, TREE_PATHS } from '../helpers/boot-tree';
-import { startQemuClient } from '../helpers/qemu';
+import { firmwareFiles, startQemuClient, type QemuFirmware } from '../helpers/qemu';
 import { FIELDBOOT_BIN, isFileEnd, startFieldbootServe } from '../helpers/fieldboot-process';
 
-const MAC = '52:54:00:fb:d0:01';
 const BOOT_TIMEOUT_MS = 150_000;
+const CASES = [
+  { firmware: 'bios', mac: '52:54:00:fb:d0:01', bootFile: TREE_PATHS.pxelinux, name: 'SeaBIOS + iPXE ROM' },
+  { firmware: 'uefi', mac: '52:54:00:fb:d0:02', bootFile: TREE_PATHS.syslinuxEfi, name: 'OVMF + iPXE EFI ROM' },
+  { firmware: 'uefi-native', mac: '52:54:00:fb:d0:03', bootFile: TREE_PATHS.syslinuxEfi, name: 'OVMF native PXE (EDK2)' },
+] as const satisfies readonly { firmware: QemuFirmware; mac: string; bootFile: string; name: string }[];
 
-test(
-  'proxy mode: a BIOS PXE client gets its address from the site dnsmasq and boots from FieldBoot',
+for (const { firmware, mac: MAC, bootFile, name } of CASES) test(
+  `proxy mode: ${name} gets its address from the site dnsmasq and boots from FieldBoot`,
   { timeout: BOOT_TIMEOUT_MS + 60_000 },
   async (t) => {
-    if (!labGate(t, { root: true, commands: ['qemu-system-x86_64', 'ip', 'dnsmasq'], files: [...SEED_TREE_REQUIRED_FILES, FIELDBOOT_BIN] })) return;
+    const files = [...SEED_TREE_REQUIRED_FILES, FIELDBOOT_BIN, ...firmwareFiles(firmware)];
+    if (!labGate(t, { root: true, commands: ['qemu-system-x86_64', 'ip', 'dnsmasq'], files })) return;
     const tmp = mkdtempSync(join(tmpdir(), 'fb-lab-proxy-'));
     const lab = createSwitch({ prefix: 'fbpx' });
     const cleanup: Array<() => Promise<void> | void> = [];
@@ -55,20 +61,20 @@ test(
       cleanup.push(() => srv.stop());
       await srv.waitForEvent((e) => e.type === 'ready', 20_000);
       const t0 = Date.now();
-      const vm = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware: 'bios', serialLog: join(tmp, 'serial.log') });
+      const vm = startQemuClient({ ns: lab.ns, tap, mac: MAC, firmware, serialLog: join(tmp, 'serial.log') });
       cleanup.push(() => vm.kill());
 
       const offer = (await srv.waitForEvent((e) => e.type === 'lease' && e.mac === MAC, BOOT_TIMEOUT_MS)) as LeaseEvent;
       t.diagnostic(`proxy ${offer.action} (arch ${offer.arch ?? '-'}, ${offer.bootFile ?? '-'}) at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      assert.equal(offer.bootFile, TREE_PATHS.pxelinux);
-      await srv.waitForEvent(isFileEnd(TREE_PATHS.pxelinux), BOOT_TIMEOUT_MS);
-      t.diagnostic(`pxelinux.0 sent at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      assert.equal(offer.bootFile, bootFile);
+      await srv.waitForEvent(isFileEnd(bootFile), BOOT_TIMEOUT_MS);
+      t.diagnostic(`${bootFile} sent at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const serial = await vm.waitForSerial(KERNEL_RAN_INIT, BOOT_TIMEOUT_MS);
       t.diagnostic(`"Run /init" at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
       // The address came from the site server, never from FieldBoot.
       assert.match(siteLog, new RegExp(`DHCPACK\\(${site.ifname}\\) 192\\.168\\.77\\.2(0\\d|10) ${MAC}`));
-      assert.match(serial, /192\.168\.77\.2(0\d|10)/, 'the client reports the site-assigned address');
+      if (firmware === 'bios') assert.match(serial, /192\.168\.77\.2(0\d|10)/, 'iPXE prints the site-assigned address');
       const ours = srv.events().filter((e): e is LeaseEvent => e.type === 'lease');
       assert.ok(ours.length > 0);
       assert.ok(ours.every((e) => e.action === 'offer' || e.action === 'ack'));

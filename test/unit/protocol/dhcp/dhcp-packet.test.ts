@@ -244,3 +244,28 @@ test('the header layout table matches RFC 2131 figure 1', () => {
   assert.equal(HeaderLayout.file + HeaderLayout.fileSize, HeaderLayout.magicCookie);
   assert.deepEqual(u16Data(576), Buffer.from([2, 64]));
 });
+
+// Real firmware, captured from QEMU in the lab (see test/fixtures/dhcp/README.md).
+for (const row of [
+  { file: 'qemu-seabios-ipxe-discover.hex', mac: '52:54:00:fb:b1:05', vc: 'PXEClient:Arch:00000:UNDI:002001', arch: 0, ipxe: true, flags: 0 },
+  { file: 'qemu-ovmf-ipxe-discover.hex', mac: '52:54:00:fb:e1:07', vc: 'PXEClient:Arch:00007:UNDI:003010', arch: 7, ipxe: true, flags: 0 },
+  { file: 'qemu-ovmf-native-discover.hex', mac: '52:54:00:fb:e1:08', vc: 'PXEClient:Arch:00007:UNDI:003000', arch: 7, ipxe: false, flags: 0x8000 },
+]) {
+  test(`real firmware DISCOVER: ${row.file}`, () => {
+    const d = decodeDhcpPacket(fixture(row.file));
+    assert.equal(d.messageType, DhcpMessageType.Discover);
+    assert.equal(d.mac, row.mac);
+    assert.equal(d.vendorClass, row.vc);
+    assert.deepEqual(d.clientArch, [row.arch]);
+    assert.equal(d.clientNdi?.type, 1, 'UNDI');
+    assert.equal(d.maxMessageSize, 1472);
+    assert.equal(d.flags, row.flags, 'EDK2 asks for broadcast replies, iPXE does not');
+    assert.match(d.clientGuid ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // iPXE sends option 77 as the plain string "iPXE" (not RFC 3004) and its option 175.
+    assert.deepEqual(d.userClass, row.ipxe ? ['iPXE'] : undefined);
+    assert.equal(d.etherbootOptions !== undefined, row.ipxe);
+    for (const c of [43, 60, 66, 67]) assert.ok(d.paramRequestList.includes(c), `PRL has ${c}`);
+    assert.deepEqual(d.problems, []);
+    assert.deepEqual(decodeDhcpPacket(encodeDhcpPacket(d, { maxMessageSize: 1472 })).options, d.options, 're-encodes to the same options');
+  });
+}

@@ -20,7 +20,7 @@ export interface CommandSpec {
   options: readonly string[];
   /** Accepted with a warning by this version; FieldBoot never emits them. */
   deprecated?: readonly string[];
-  /** Command accepted but deprecated as a whole. */
+  /** Command or section accepted but deprecated as a whole (%traceback since F34: %onerror runs on tracebacks too). */
   deprecatedCommand?: true;
   /** May appear more than once (repo, user, sshkey, network, part, timesource). */
   repeatable?: true;
@@ -159,7 +159,7 @@ export const KICKSTART_SECTIONS: Readonly<Record<KickstartDialect, Readonly<Reco
     '%pre-install': { options: SCRIPT_OPTIONS },
     '%post': { options: [...SCRIPT_OPTIONS, '--nochroot'] },
     '%onerror': { options: SCRIPT_OPTIONS },
-    '%traceback': { options: SCRIPT_OPTIONS },
+    '%traceback': { options: SCRIPT_OPTIONS, deprecatedCommand: true },
     '%packages': { options: [...PACKAGES_7, '--excludeWeakdeps', '--exclude-weakdeps', '--inst-langs'] },
   },
   fedora40: {
@@ -167,7 +167,7 @@ export const KICKSTART_SECTIONS: Readonly<Record<KickstartDialect, Readonly<Reco
     '%pre-install': { options: SCRIPT_OPTIONS },
     '%post': { options: [...SCRIPT_OPTIONS, '--nochroot'] },
     '%onerror': { options: SCRIPT_OPTIONS },
-    '%traceback': { options: SCRIPT_OPTIONS },
+    '%traceback': { options: SCRIPT_OPTIONS, deprecatedCommand: true },
     '%packages': {
       options: ['--default', '--excludedocs', '--ignoremissing', '--multilib', '--nocore', '--retries', '--timeout', '--exclude-weakdeps', '--inst-langs', '--ignorebroken'],
       deprecated: ['--excludeWeakdeps', '--instLangs'],
@@ -277,6 +277,7 @@ export function checkKickstart(text: string, dialect: KickstartDialect, includes
           problems.push({ line, message: `unknown section ${cmd}` });
           return;
         }
+        if (spec.deprecatedCommand) problems.push({ line, message: `${cmd} is deprecated in ${dialect}` });
         checkOptions(cmd, args, spec, line, problems);
         inSection = cmd;
         sectionLine = line;

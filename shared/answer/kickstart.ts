@@ -10,7 +10,7 @@
  *
  * Progress: %pre reports pre-install and installing; a first %post --nochroot reports post-install,
  * the profile's script runs in the chroot, a last %post --nochroot reports finished; %onerror and
- * %traceback report failed. All in the installer environment, where curl always exists.
+ * %traceback (RHEL 7/8; deprecated since F34, where %onerror covers crashes) report failed. All in the installer environment, where curl always exists.
  */
 import { diskSelectScript, describeDisk } from './disk-select';
 import { describeMachine, resolveMachine, type Machine } from './machine';
@@ -218,6 +218,7 @@ export function renderKickstart(profile: Profile, host: HostVars, ctx: RenderCon
   if (profile.postInstall.trim()) add('', '%post --log=/root/fieldboot-post-script.log', ...profile.postInstall.replace(/\n$/, '').split('\n'), '%end');
   add('', '%post --nochroot', progress(ProgressStage.Finished), '%end');
   add('', '%onerror', progress(ProgressStage.Failed, 'the installer reported an error'), '%end');
-  add('', '%traceback', progress(ProgressStage.Failed, 'the installer crashed'), '%end');
+  // Since F34 (so RHEL 9) %onerror also runs on a crash and %traceback is deprecated.
+  if (dialect === 'rhel7' || dialect === 'rhel8') add('', '%traceback', progress(ProgressStage.Failed, 'the installer crashed'), '%end');
   return out.join('\n') + '\n';
 }

@@ -61,6 +61,7 @@ export class TftpTransfer {
   private awaitingOackAck: boolean;
   private attempts = 0;
   private timer: NodeJS.Timeout | null = null;
+  private timerDelay = 0;
   /** Bumped on every send decision, so a send that waited for a file read can tell it is stale. */
   private sendGeneration = 0;
   private finished = false;
@@ -106,6 +107,11 @@ export class TftpTransfer {
       // RFC 1350 section 4: answer a stranger with ERROR 5 and carry on with the real client.
       this.p.log.debug(`packet from unknown TID ${rinfo.address}:${rinfo.port} on transfer of ${this.clientLabel}`);
       this.sendTo(encodeTftpPacket({ opcode: TftpOpcode.Error, code: TftpErrorCode.UnknownTransferId, message: 'Unknown transfer ID' }), rinfo.port, rinfo.address);
+      return;
+    }
+    // Fast path for the one packet a read transfer lives on (lock-step speed is per-ACK latency).
+    if (msg.length >= TftpLimits.headerSize && msg[0] === 0 && msg[1] === TftpOpcode.Ack) {
+      this.onAck(msg.readUInt16BE(2));
       return;
     }
     let packet: TftpPacket;
@@ -204,10 +210,12 @@ export class TftpTransfer {
       if (!data) throw new Error(`chunk ${chunkIndex} not loaded`); // a bug, not a network condition
       const offset = (n - 1 - chunkIndex * this.blocksPerChunk) * this.blksize;
       const length = Math.max(0, Math.min(this.blksize, this.size - (n - 1) * this.blksize));
-      const header = Buffer.allocUnsafe(TftpLimits.headerSize);
-      writeDataHeader(header, n);
-      // Scatter send: header + a view of the chunk, no copy of the payload.
-      this.p.socket.send([header, data.subarray(offset, offset + length)], this.p.client.port, this.p.client.address);
+      // One contiguous datagram per block: copying 1.5 KB costs less than a two-part (scatter) send,
+      // which measured slower per packet in dgram on Linux.
+      const packet = Buffer.allocUnsafe(TftpLimits.headerSize + length);
+      writeDataHeader(packet, n);
+      data.copy(packet, TftpLimits.headerSize, offset, offset + length);
+      this.p.socket.send(packet, this.p.client.port, this.p.client.address);
       this.stats.dataSent++;
     }
   }
@@ -247,8 +255,13 @@ export class TftpTransfer {
   }
 
   private armTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
     const delay = this.p.timeoutMs * Math.min(2 ** this.attempts, MAX_BACKOFF_FACTOR);
+    if (this.timer && delay === this.timerDelay) {
+      this.timer.refresh(); // cheaper than a new timer on every window in lock-step
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDelay = delay;
     this.timer = setTimeout(() => this.onTimeout(), delay);
   }
 

@@ -1,0 +1,238 @@
+/**
+ * TFTP benchmark (issue 4): the same 100 MB file, the same clients, the same switch, FieldBoot vs the C
+ * servers. Everything runs in network namespaces this script creates and removes (test/helpers/netns.ts):
+ * a server namespace with a bridge (192.168.77.1) and one client namespace on a veth port (192.168.77.2).
+ *
+ *   sudo bash bench/tftp/run.sh [--size-mb 100] [--repeat 3] [--with-512] [--parallel 20]
+ *
+ * (tftpd-hpa is not in the list: on Debian 12 with atftpd installed, /usr/sbin/in.tftpd is a link to atftpd.)
+ * Prints one line per (server, client) with the median time and MB/s, then FieldBoot/reference ratios
+ * (time ratio: below 1.00 means FieldBoot is faster).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createSwitch, type ClientNs, type LabSwitch } from '../../test/helpers/netns';
+import { hasCommand, isRoot } from '../../test/helpers/requirements';
+
+const { values } = parseArgs({
+  options: {
+    'size-mb': { type: 'string', default: '100' },
+    repeat: { type: 'string', default: '3' },
+    'with-512': { type: 'boolean', default: false },
+    parallel: { type: 'string', default: '20' },
+    'parallel-mb': { type: 'string', default: '20' },
+    servers: { type: 'string', default: 'fieldboot,dnsmasq,atftpd' },
+  },
+});
+const SIZE = Number(values['size-mb']) * 1024 * 1024;
+const REPEAT = Number(values.repeat);
+const PARALLEL = Number(values.parallel);
+const PARALLEL_SIZE = Number(values['parallel-mb']) * 1024 * 1024;
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const SERVER_IP = '192.168.77.1';
+const CLIENT_CIDR = '192.168.77.2/24';
+
+interface ServerDef {
+  name: string;
+  command: string;
+  args: (root: string, work: string) => string[];
+  /** A line on stdout/stderr that says it is ready; otherwise wait a fixed delay. */
+  ready?: RegExp;
+}
+
+const SERVERS: ServerDef[] = [
+  {
+    name: 'fieldboot',
+    command: process.execPath,
+    args: (root) => ['--import', 'tsx', join(repo, 'bench/tftp/serve-fieldboot.ts'), '--bind', SERVER_IP, '--port', '69', '--root', root],
+    ready: /ready/,
+  },
+  {
+    name: 'dnsmasq',
+    command: 'dnsmasq',
+    args: (root, work) => ['-d', '--conf-file=/dev/null', '--port=0', '--enable-tftp', `--tftp-root=${root}`, '--interface=br0', '--bind-interfaces', '--user=root', `--pid-file=${join(work, 'dnsmasq.pid')}`],
+  },
+  {
+    name: 'atftpd',
+    command: 'atftpd',
+    args: (root) => ['--daemon', '--no-fork', '--user', 'root', '--group', 'root', '--logfile', '/dev/null', '--port', '69', '--bind-address', SERVER_IP, root],
+  },
+];
+
+interface ClientDef {
+  name: string;
+  args: (file: string, out: string) => string[];
+}
+
+const CLIENTS: ClientDef[] = [
+  { name: 'curl blksize 1468 (lock-step)', args: (f, o) => ['curl', '-sS', '--max-time', '300', `tftp://${SERVER_IP}/${f}`, '--tftp-blksize', '1468', '-o', o] },
+  { name: 'atftp 1468 windowsize 8', args: (f, o) => ['atftp', '--option', 'blksize 1468', '--option', 'tsize 0', '--option', 'windowsize 8', '-g', '-r', f, '-l', o, SERVER_IP, '69'] },
+  { name: 'atftp 1468 windowsize 16', args: (f, o) => ['atftp', '--option', 'blksize 1468', '--option', 'tsize 0', '--option', 'windowsize 16', '-g', '-r', f, '-l', o, SERVER_IP, '69'] },
+];
+if (values['with-512']) {
+  CLIENTS.push({ name: 'tftp-hpa 512, no options', args: (f, o) => ['tftp', SERVER_IP, '69', '-m', 'binary', '-c', 'get', f, o] });
+}
+
+function writeRandomFile(path: string, size: number): string {
+  const fd = openSync(path, 'w');
+  const hash = createHash('sha256');
+  const block = 1 << 20;
+  for (let done = 0; done < size; done += block) {
+    const b = randomBytes(Math.min(block, size - done));
+    hash.update(b);
+    writeSync(fd, b);
+  }
+  closeSync(fd);
+  return hash.digest('hex');
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+async function startServer(lab: LabSwitch, def: ServerDef, root: string, work: string): Promise<ChildProcess> {
+  const child = lab.spawn([def.command, ...def.args(root, work)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const onData = (d: Buffer) => (output += d.toString());
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${def.name} exited: ${output.trim()}`);
+    if (def.ready ? def.ready.test(output) : Date.now() > deadline - 19_000) break;
+    if (Date.now() > deadline) throw new Error(`${def.name} did not get ready: ${output.trim()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise<void>((res) => child.once('exit', () => res()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await gone;
+  clearTimeout(timer);
+}
+
+/** Peak resident memory of a process (VmHWM), in MB, or null. */
+function peakRssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+function timeClient(client: ClientNs, args: string[], out: string, expectSha: string): number | string {
+  rmSync(out, { force: true });
+  const t0 = performance.now();
+  const r = spawnSync('ip', ['netns', 'exec', client.ns, ...args], { encoding: 'utf8', timeout: 320_000 });
+  const ms = performance.now() - t0;
+  if (!existsSync(out)) return `FAIL (${(r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').pop()})`;
+  const sum = sha256File(out);
+  rmSync(out, { force: true });
+  if (sum !== expectSha) return `FAIL (checksum, exit ${r.status})`;
+  return ms;
+}
+
+async function timeParallel(client: ClientNs, n: number, file: string, outDir: string, expectSha: string): Promise<number | string> {
+  const t0 = performance.now();
+  const runs = Array.from({ length: n }, (_, i) => {
+    const out = join(outDir, `par-${i}`);
+    return new Promise<string>((resolve) => {
+      const c = client.spawn(['curl', '-sS', '--max-time', '300', `tftp://${SERVER_IP}/${file}`, '--tftp-blksize', '1468', '-o', out]);
+      c.on('exit', () => {
+        const ok = existsSync(out) && sha256File(out) === expectSha;
+        rmSync(out, { force: true });
+        resolve(ok ? 'ok' : 'bad');
+      });
+    });
+  });
+  const results = await Promise.all(runs);
+  const ms = performance.now() - t0;
+  const bad = results.filter((r) => r !== 'ok').length;
+  return bad ? `FAIL (${bad}/${n} wrong)` : ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  if (!isRoot()) throw new Error('needs root (network namespaces)');
+  const servers = SERVERS.filter((s) => values.servers.split(',').includes(s.name) && (s.name === 'fieldboot' || hasCommand(s.command)));
+  const work = mkdtempSync(join(tmpdir(), 'fb-tftp-bench-'));
+  chmodSync(work, 0o755);
+  const root = join(work, 'root');
+  spawnSync('mkdir', ['-p', root]);
+  chmodSync(root, 0o755);
+  const outDir = join(work, 'out');
+  spawnSync('mkdir', ['-p', outDir]);
+  console.log(`# writing ${SIZE / 1048576} MB and ${PARALLEL_SIZE / 1048576} MB random files`);
+  const sha = writeRandomFile(join(root, 'big.bin'), SIZE);
+  const parSha = writeRandomFile(join(root, 'par.bin'), PARALLEL_SIZE);
+  chmodSync(join(root, 'big.bin'), 0o644);
+  chmodSync(join(root, 'par.bin'), 0o644);
+
+  const lab = createSwitch({ prefix: 'fbtb', serverCidr: `${SERVER_IP}/24` });
+  const results = new Map<string, Map<string, number | string>>();
+  try {
+    const client = lab.addVethClient('c0');
+    client.exec(['ip', 'addr', 'add', CLIENT_CIDR, 'dev', client.ifname]);
+    console.log(`# switch ${lab.ns}: server ${SERVER_IP} on ${lab.bridge}, client ${CLIENT_CIDR} on a veth port; ${REPEAT} runs each, median`);
+    for (const def of servers) {
+      const row = new Map<string, number | string>();
+      results.set(def.name, row);
+      const child = await startServer(lab, def, root, work);
+      try {
+        for (const c of CLIENTS) {
+          const times: number[] = [];
+          let failure: string | null = null;
+          for (let i = 0; i < REPEAT && !failure; i++) {
+            const r = timeClient(client, c.args('big.bin', join(outDir, 'big.out')), join(outDir, 'big.out'), sha);
+            if (typeof r === 'string') failure = r;
+            else times.push(r);
+          }
+          const v = failure ?? median(times);
+          row.set(c.name, v);
+          console.log(`${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${(SIZE / 1048576 / (v / 1000)).toFixed(1)} MB/s  [${times.map((t) => (t / 1000).toFixed(2)).join(', ')}]` : v}`);
+        }
+        if (PARALLEL > 0) {
+          const v = await timeParallel(client, PARALLEL, 'par.bin', outDir, parSha);
+          const name = `${PARALLEL} x curl 1468 in parallel`;
+          row.set(name, v);
+          const rss = def.name === 'fieldboot' ? peakRssMb(child.pid) : null;
+          console.log(`${def.name.padEnd(10)} ${name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${((PARALLEL * PARALLEL_SIZE) / 1048576 / (v / 1000)).toFixed(1)} MB/s total` : v}${rss !== null ? `  peak RSS ${rss} MB` : ''}`);
+        }
+      } finally {
+        await stopServer(child);
+      }
+    }
+  } finally {
+    lab.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const fb = results.get('fieldboot');
+  if (!fb) return;
+  console.log('\n# ratios: FieldBoot time / reference time (below 1.00: FieldBoot faster)');
+  for (const [name, row] of results) {
+    if (name === 'fieldboot') continue;
+    for (const [clientName, ref] of row) {
+      const mine = fb.get(clientName);
+      const ratio = typeof mine === 'number' && typeof ref === 'number' ? (mine / ref).toFixed(2) : 'n/a';
+      console.log(`fieldboot/${name.padEnd(10)} ${clientName.padEnd(32)} ${ratio}`);
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : String(err));
+  process.exit(1);
+});

@@ -8,7 +8,8 @@ import { ErrorCode, FieldbootError } from '../../shared/errors';
 import { nowIso, type ReadyEvent } from '../../shared/model/engine-event';
 import { DEFAULT_PORTS, DhcpMode, type ServeConfig } from '../../shared/model/serve-config';
 import { defaultRange, formatIpv4, parseIpv4, parseRange, rangeSize, sameSubnet, type Ipv4Range } from '../../shared/net/ipv4';
-import { DEFAULT_BOOT_FILES, decideBoot, type BootPolicyConfig } from './boot/boot-policy';
+import { DEFAULT_BOOT_FILES, decideBoot, isBootClient, type BootAnswer, type BootPolicyConfig, type ClientFacts } from './boot/boot-policy';
+import { firmwareOf } from './boot/client-arch';
 import { renderLocalBootScript } from './boot/ipxe-script';
 import { DirectorySource } from './files/directory-source';
 import type { FileSource } from './files/file-source';
@@ -91,6 +92,11 @@ export class Session {
       httpPort: cfg.httpPort ?? DEFAULT_PORTS.http,
       biosBootFile: cfg.biosBootFile ?? (rootHas('pxelinux.0') ? 'pxelinux.0' : DEFAULT_BOOT_FILES.bios),
       efiX64BootFile: cfg.efiBootFile ?? (rootHas('syslinux.efi') ? 'syslinux.efi' : DEFAULT_BOOT_FILES.efiX64),
+      // No arm64 loader ships with FieldBoot (Debian's ipxe package is x86 only); answer arm64 clients only
+      // when the tree or the resources hold one, else let their firmware move on.
+      ...(rootHas(DEFAULT_BOOT_FILES.efiArm64) || fileExists(join(this.resourcesDir, 'boot', DEFAULT_BOOT_FILES.efiArm64))
+        ? { efiArm64BootFile: DEFAULT_BOOT_FILES.efiArm64 }
+        : {}),
       ipxeScriptPath: IPXE_SCRIPT_PATH,
       ipxeScriptOverHttp: false,
     };
@@ -129,7 +135,7 @@ export class Session {
             port: cfg.dhcpPort ?? DEFAULT_PORTS.dhcp,
             clientPort: cfg.dhcpClientPort ?? DEFAULT_PORTS.dhcpClient,
             proxyPort: cfg.proxyPort ?? DEFAULT_PORTS.proxy,
-            boot: (facts) => decideBoot(facts, plan.bootPolicy),
+            boot: (facts) => this.decideBoot(facts, plan.bootPolicy),
           },
           this.ctx,
         ),
@@ -161,6 +167,18 @@ export class Session {
     this.log.info(`serving on ${cfg.interface} (${plan.serverIp}/${plan.prefix}), DHCP ${cfg.dhcpMode}`);
     this.ctx.emit(ready);
     return ready;
+  }
+
+  private readonly unanswered = new Set<string>();
+
+  /** The boot policy, plus a note (once per machine) when a network-boot client gets no answer. */
+  private decideBoot(facts: ClientFacts, policy: BootPolicyConfig): BootAnswer | null {
+    const answer = decideBoot(facts, policy);
+    if (!answer && isBootClient(facts) && !this.unanswered.has(facts.mac)) {
+      this.unanswered.add(facts.mac);
+      this.log.warn(`no boot loader for ${facts.mac}: client architecture ${facts.arch ?? 'unknown'} (${firmwareOf(facts.arch)}); not answering its boot request`, { mac: facts.mac });
+    }
+    return answer;
   }
 
   async stop(reason = 'stopped'): Promise<void> {

@@ -9,7 +9,7 @@
  * Prints one line per (server, client) with the median time and MB/s, then FieldBoot/reference ratios
  * (time ratio: below 1.00 means FieldBoot is faster).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -24,13 +24,19 @@ export interface ReadyEvent {
 export interface LeaseEvent {
   type: 'lease';
   time: string;
-  /** offer: address proposed; ack: bound; release/decline/expire: freed; nak: refused. */
-  action: 'offer' | 'ack' | 'nak' | 'release' | 'decline' | 'inform';
+  /**
+   * What the client sent: discover (looking for an address), request (asking to bind one). What the server did:
+   * offer (address proposed), ack (bound), nak (refused), release/decline (freed), inform (configuration only).
+   */
+  action: 'discover' | 'offer' | 'request' | 'ack' | 'nak' | 'release' | 'decline' | 'inform';
   mac: string;
+  /** The address concerned; for discover/request, the one the client asks for ("0.0.0.0" when it names none). */
   ip: string;
   hostname?: string;
   /** Client system architecture (RFC 4578 option 93), when sent. */
   arch?: number;
+  /** The firmware that architecture means ("bios", "efi-x64", ...), when option 93 was sent. */
+  firmware?: string;
   vendorClass?: string;
   userClass?: string;
   bootFile?: string;

@@ -108,7 +108,14 @@ test('DORA: a plain client gets an address from the range, the network options, 
     const ack = await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, serverId: SERVER_IP, requestedIp: offer.yiaddr }, r.port);
     assert.equal(ack?.messageType, DhcpMessageType.Ack);
     assert.equal(ack?.yiaddr, '127.0.0.100');
-    assert.deepEqual(leaseEvents(r).map((e) => `${e.action} ${e.ip}`), ['offer 127.0.0.100', 'ack 127.0.0.100']);
+    // The client view sees the whole exchange, in order: what the client asked, what the server answered.
+    assert.deepEqual(leaseEvents(r).map((e) => `${e.action} ${e.ip}`), [
+      'discover 0.0.0.0',
+      'offer 127.0.0.100',
+      'request 127.0.0.100',
+      'ack 127.0.0.100',
+    ]);
+    assert.ok(leaseEvents(r).every((e) => e.mac === MAC1 && e.arch === undefined && e.firmware === undefined));
     const file = JSON.parse(readFileSync(join(r.stateDir, 'leases.json'), 'utf8')) as { leases: { ip: string; mac: string; state: string }[] };
     assert.deepEqual(file.leases.map((l) => [l.ip, l.mac, l.state]), [['127.0.0.100', MAC1, 'bound']], 'ACKed lease is on disk');
   } finally {
@@ -151,6 +158,20 @@ test('a PXE client in full mode gets an address AND the boot file in file, optio
     assert.equal(ipxe?.file, 'http://127.0.0.1:8080/boot.ipxe');
     assert.equal(leaseEvents(r, 'offer').at(-1)?.userClass, 'iPXE');
     assert.deepEqual(factsSeen.at(-1), { mac: MAC2, arch: 7, vendorClass: 'PXEClient:Arch:00007:UNDI:003016', userClass: 'iPXE' });
+    // DISCOVER events carry what the client said about itself, before any answer.
+    const discovers = leaseEvents(r, 'discover');
+    assert.deepEqual(
+      discovers.map((e) => [e.mac, e.arch, e.firmware, e.vendorClass, e.userClass, e.bootFile]),
+      [
+        [MAC1, 0, 'bios', 'PXEClient:Arch:00000:UNDI:002001', undefined, undefined],
+        [MAC2, 7, 'efi-x64', 'PXEClient:Arch:00007:UNDI:003016', undefined, undefined],
+        [MAC2, 7, 'efi-x64', 'PXEClient:Arch:00007:UNDI:003016', 'iPXE', undefined],
+      ],
+    );
+    // A renewal (ciaddr, no server id) is a request for that address.
+    await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, serverId: SERVER_IP, requestedIp: '127.0.0.100' }, r.port);
+    await r.peer.exchange(DhcpMessageType.Request, { mac: MAC1, ciaddr: '127.0.0.100' }, r.port);
+    assert.deepEqual(leaseEvents(r, 'request').map((e) => `${e.mac} ${e.ip}`), [`${MAC1} 127.0.0.100`, `${MAC1} 127.0.0.100`]);
   } finally {
     await r.close();
   }

@@ -24,6 +24,7 @@ import {
   type Ipv4Range,
 } from '../../../shared/net/ipv4';
 import type { BootAnswer, ClientFacts } from '../boot/boot-policy';
+import { firmwareOf } from '../boot/client-arch';
 import { createLog, type Log } from '../log';
 import { DhcpDecodeError } from '../protocol/dhcp/dhcp-codec-error';
 import { BootOp, BootVendorClass, DhcpMessageType, DhcpPort, messageTypeName } from '../protocol/dhcp/dhcp-constants';
@@ -330,6 +331,7 @@ export class DhcpServer implements NetworkService {
   }
 
   private onDiscover(p: DecodedDhcpPacket): void {
+    this.emitLease('discover', p, p.requestedIp ?? ZERO_IP, null);
     const pool = this.pool!;
     const client = this.poolClient(p);
     const now = Date.now();
@@ -353,6 +355,8 @@ export class DhcpServer implements NetworkService {
 
   /** RFC 2131 section 4.3.2: SELECTING, INIT-REBOOT, RENEWING/REBINDING. */
   private async onRequest(p: DecodedDhcpPacket): Promise<void> {
+    // A REQUEST naming another server is that server's business; the client view hears only of ours.
+    if (p.serverId === undefined || this.ours(p)) this.emitLease('request', p, p.requestedIp ?? p.ciaddr, null);
     const pool = this.pool!;
     const client = this.poolClient(p);
     const now = Date.now();
@@ -525,7 +529,7 @@ export class DhcpServer implements NetworkService {
       mac: p.mac,
       ip,
       ...(hostname ? { hostname } : {}),
-      ...(facts.arch !== undefined ? { arch: facts.arch } : {}),
+      ...(facts.arch !== undefined ? { arch: facts.arch, firmware: firmwareOf(facts.arch) } : {}),
       ...(facts.vendorClass ? { vendorClass: facts.vendorClass } : {}),
       ...(facts.userClass ? { userClass: facts.userClass } : {}),
       ...(boot ? { bootFile: boot.bootFile } : {}),

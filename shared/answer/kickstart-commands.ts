@@ -26,6 +26,8 @@ export interface CommandSpec {
   repeatable?: true;
   /** Takes positional arguments (lang en_US.UTF-8, rootpw HASH, sshkey "KEY", part /). */
   positional?: true;
+  /** Arguments are passed to another tool as is (auth/authconfig -> authconfig, authselect); not checked. */
+  freeform?: true;
 }
 
 export type CommandTable = Readonly<Record<string, CommandSpec | 'unavailable'>>;
@@ -57,7 +59,7 @@ const TIMESOURCE = ['--ntp-disable', '--ntp-pool', '--ntp-server', '--nts'] as c
 const RHEL7: CommandTable = {
   text: { options: [] },
   url: { options: URL_BASE },
-  repo: { options: REPO_BASE, repeatable: true },
+  repo: { options: [...REPO_BASE, '--ignoregroups'], repeatable: true },
   lang: { options: ['--addsupport'], positional: true },
   keyboard: { options: ['--switch', '--vckeymap', '--xlayouts'], positional: true },
   timezone: { options: ['--isUtc', '--nontp', '--ntpservers', '--utc'], positional: true },
@@ -69,8 +71,8 @@ const RHEL7: CommandTable = {
   network: { options: NETWORK, repeatable: true },
   firewall: { options: FIREWALL },
   selinux: { options: ['--disabled', '--enforcing', '--permissive'] },
-  auth: { options: [], positional: true },
-  authconfig: { options: [], positional: true },
+  auth: { options: [], freeform: true },
+  authconfig: { options: [], freeform: true },
   services: { options: ['--disabled', '--enabled'] },
   ignoredisk: { options: ['--drives', '--interactive', '--only-use'] },
   clearpart: { options: CLEARPART },
@@ -93,7 +95,7 @@ const RHEL8: CommandTable = {
   url: { options: [...URL_BASE, ...URL_SSL] },
   repo: { options: [...REPO_BASE, '--ignoregroups', ...URL_SSL], repeatable: true },
   sshkey: { options: ['--username'], repeatable: true, positional: true },
-  authselect: { options: [], positional: true },
+  authselect: { options: [], freeform: true },
   firewall: { options: [...FIREWALL, '--use-system-defaults'] },
   ignoredisk: { options: ['--drives', '--only-use'], deprecated: ['--interactive'] },
   bootloader: { options: BOOTLOADER, deprecated: ['--upgrade'] },
@@ -296,7 +298,7 @@ export function checkKickstart(text: string, dialect: KickstartDialect, includes
       const prev = seen.get(cmd);
       if (prev !== undefined && !spec.repeatable) problems.push({ line, message: `${cmd} appears twice (first on line ${prev})` });
       seen.set(cmd, line);
-      const opts = checkOptions(cmd, args, spec, line, problems);
+      const opts = spec.freeform ? new Map<string, string | true>() : checkOptions(cmd, args, spec, line, problems);
       if (cmd === 'clearpart') {
         facts.clearpartLine = line;
         const drives = opts.get('--drives');

@@ -173,18 +173,19 @@ export async function buildUdfOnly(spec: TreeSpec, o: { sizeMb?: number; revisio
   if (!existsSync('/usr/sbin/mkudffs') && !existsSync('/usr/bin/mkudffs')) return null;
   const dir = await makeTempDir('fieldboot-udf-');
   const treeDir = join(dir, 'tree');
-  await writeTree(treeDir, spec);
+  // udfclient copies what symlinks point to (and fails on dangling ones): leave them out.
+  await writeTree(treeDir, Object.fromEntries(Object.entries(spec).filter(([, v]) => !(typeof v === 'object' && !Buffer.isBuffer(v) && 'symlink' in v))));
   const path = join(dir, 'image.udf');
   await fsp.writeFile(path, '');
-  await fsp.truncate(path, (o.sizeMb ?? 32) * 1024 * 1024);
+  await fsp.truncate(path, (o.sizeMb ?? 128) * 1024 * 1024);
   try {
     await run('mkudffs', ['--media-type=hd', `--udfrev=${o.revision ?? '0x0201'}`, `--label=${o.label ?? 'UDFTEST'}`, '--blocksize=2048', path]);
     // udfclient mounts the volume under a generated name; read it, then cd there and put the tree.
-    const ls = await runWithInput('udfclient', [path], 'ls\nquit\n');
+    const ls = await runWithInput('udfclient', ['-b', '2048', path], 'ls\nquit\n');
     const vol = /^d\S*\s+\S+\s+\S+\s+\S+\s+(\S+LinuxUDF\S*)$/m.exec(ls)?.[1];
     if (!vol) throw new Error(`udfclient did not show the volume:\n${ls}`);
     const names = (await fsp.readdir(treeDir)).map((n) => `"${n}"`).join(' ');
-    const out = await runWithInput('udfclient', ['-W', path], `cd "${vol}"\nlcd "${treeDir}"\nmput ${names}\nquit\n`);
+    const out = await runWithInput('udfclient', ['-b', '2048', '-W', path], `cd "${vol}"\nlcd "${treeDir}"\nmput ${names}\nquit\n`);
     if (/error|can't|couldn't/i.test(out)) throw new Error(`udfclient failed:\n${out}`);
   } catch (err) {
     await fsp.rm(dir, { recursive: true, force: true });

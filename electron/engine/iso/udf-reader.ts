@@ -205,7 +205,8 @@ export class UdfTree implements VolumeTree {
       if (len < 6 || off + len > lvd.length) break;
       if (type === 1) maps.push({ kind: 'physical', partitionNumber: lvd.readUInt16LE(off + 4) });
       else if (type === 2 && len >= 64) {
-        const ident = lvd.toString('latin1', off + 5, off + 36).replace(/\0+$/, '');
+        // regid (ECMA-167 1/7.4): flags byte, then a 23-byte identifier.
+        const ident = lvd.toString('latin1', off + 5, off + 28).replace(/\0+$/, '').replace(/[^\x20-\x7e]/g, '?');
         const partitionNumber = lvd.readUInt16LE(off + 38);
         if (ident.startsWith('*UDF Metadata Partition')) maps.push({ kind: 'metadata', partitionNumber, metadataFileLbn: lvd.readUInt32LE(off + 40) });
         // Sparable partitions (CD-RW) read like physical ones on an image; virtual (VAT) ones need the VAT.

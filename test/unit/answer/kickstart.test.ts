@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KICKSTART_COMMANDS, checkKickstart, splitKickstartLine } from '../../../shared/answer/kickstart-commands';
 import { KS_STORAGE_INCLUDE, kickstartStorageCommands, renderKickstart } from '../../../shared/answer/kickstart';
-import { DEFAULT_PROFILE, TARGETS, type KickstartDialect, type Profile, type TargetId } from '../../../shared/answer/profile';
+import { DEFAULT_PROFILE, TARGETS, targetInfo, type KickstartDialect, type Profile, type TargetId } from '../../../shared/answer/profile';
 import { assertGolden, ctx, exampleProfile, richProfile } from './answer-fixtures';
 
 const KS_TARGETS = (Object.keys(TARGETS) as TargetId[]).filter((t) => TARGETS[t].format === 'kickstart');
-const DIALECT_OF = (t: TargetId) => TARGETS[t].kickstart as KickstartDialect;
+const DIALECT_OF = (t: TargetId) => targetInfo(t).kickstart as KickstartDialect;
 const PYKS_VERSION: Record<KickstartDialect, string> = { rhel7: 'RHEL7', rhel8: 'RHEL8', rhel9: 'RHEL9', fedora40: 'F40' };
 
 const PROFILES: Array<[string, () => Profile]> = [

@@ -18,6 +18,7 @@ import { MemorySource } from './files/memory-source';
 import { createLog } from './log';
 import { findInterface } from './net/list-interfaces';
 import { resolveResourcesDir } from './paths';
+import { describeServer, probeDhcpServers, SESSION_PROBE_TIMEOUT_MS } from './servers/dhcp-probe';
 import { DhcpServer } from './servers/dhcp-server';
 import type { NetworkService, ServiceContext } from './servers/network-service';
 import { TftpServer } from './servers/tftp-server';
@@ -108,6 +109,7 @@ export class Session {
     if (this.running) throw new FieldbootError(ErrorCode.AlreadyServing, 'this session is already serving');
     const plan = await this.plan();
     const cfg = this.config;
+    if (cfg.dhcpMode === DhcpMode.Full) await this.checkForeignDhcp();
 
     const generated = new MemorySource();
     generated.set(IPXE_SCRIPT_PATH, renderLocalBootScript({ chainFile: plan.bootPolicy.biosBootFile === 'pxelinux.0' ? 'pxelinux.0' : null }));
@@ -179,6 +181,42 @@ export class Session {
       this.log.warn(`no boot loader for ${facts.mac}: client architecture ${facts.arch ?? 'unknown'} (${firmwareOf(facts.arch)}); not answering its boot request`, { mac: facts.mac });
     }
     return answer;
+  }
+
+  /**
+   * Two DHCP servers leasing on one network hand out conflicting addresses: the failure the seed warns about.
+   * So full mode first asks the network (one DISCOVER, no REQUEST) and refuses to start when anyone offers an
+   * address. Skipped with `force`, and on a non-standard DHCP port (test setups, where no real client listens).
+   * A probe that cannot run (port 68 held by a DHCP client on this machine) is a warning, not a refusal.
+   */
+  private async checkForeignDhcp(): Promise<void> {
+    const cfg = this.config;
+    if (cfg.force) {
+      this.log.warn(`--force: not checking ${cfg.interface} for another DHCP server`);
+      return;
+    }
+    if ((cfg.dhcpPort ?? DEFAULT_PORTS.dhcp) !== DEFAULT_PORTS.dhcp) return;
+    const dhcpLog = createLog(this.ctx.logSink, 'DHCP');
+    let servers;
+    try {
+      ({ servers } = await probeDhcpServers({ interfaceName: cfg.interface, timeoutMs: SESSION_PROBE_TIMEOUT_MS }, dhcpLog));
+    } catch (err) {
+      dhcpLog.warn(`could not check ${cfg.interface} for another DHCP server (${(err as Error).message}); starting anyway`);
+      return;
+    }
+    const leasing = servers.filter((s) => s.leasesAddresses);
+    for (const s of servers.filter((x) => !x.leasesAddresses)) dhcpLog.warn(`${describeServer(s)}: PXE clients may boot from it instead`);
+    if (leasing.length === 0) {
+      dhcpLog.info(`no other DHCP server answered on ${cfg.interface} within ${SESSION_PROBE_TIMEOUT_MS / 1000} s`);
+      return;
+    }
+    const names = leasing.map((s) => s.serverId ?? s.sourceIp).join(', ');
+    const offered = leasing.map((s) => s.offeredIp).join(', ');
+    throw new FieldbootError(
+      ErrorCode.ForeignDhcpServer,
+      `another DHCP server (${names}) answers on ${cfg.interface}, offering ${offered}; a second one would hand out conflicting addresses`,
+      'Serve with --dhcp proxy (proxy mode): the site server keeps handing out addresses and FieldBoot adds only the boot information. Use --force only if you are sure.',
+    );
   }
 
   async stop(reason = 'stopped'): Promise<void> {

@@ -29,6 +29,8 @@ export interface ServeConfig {
   dns?: string[];
   /** Default gateway handed out in full mode (option 3). */
   router?: string;
+  /** Full mode: start even when another DHCP server answers the pre-start probe. */
+  force?: boolean;
   dhcpPort?: number;
   /** Port DHCP replies go to (68 on real networks; tests may change it). */
   dhcpClientPort?: number;

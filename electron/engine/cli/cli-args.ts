@@ -12,9 +12,10 @@ Usage:
   fieldboot interfaces [--json] [--all]
   fieldboot iso inspect FILE [--json]
   fieldboot answer render --profile FILE [--mac MAC]
+  fieldboot dhcp-probe --interface IF [--timeout S] [--json]
   fieldboot serve --interface IF [--root DIR] [--iso FILE]... [--dhcp full|proxy|off]
                   [--range FIRST-LAST] [--allow MAC,...] [--state-dir DIR]
-                  [--http-port N] [--tftp-port N] [--ftp-port N] [--ui [--ui-port N]] [--json]
+                  [--http-port N] [--tftp-port N] [--ftp-port N] [--ui [--ui-port N]] [--force] [--json]
   fieldboot --help | --version
 
 Commands:
@@ -22,6 +23,9 @@ Commands:
                  --all also lists loopback, container and VPN interfaces.
   iso inspect    Read an OS image in place and report what it is and how it boots.
   answer render  Print the answer file (kickstart, preseed, autoinstall) a profile gives a machine.
+  dhcp-probe     Broadcast one DHCP DISCOVER on IF and list every server that answers (server id,
+                 offered address, PXE boot info, router, DNS). Leases nothing. --timeout S (default 3).
+                 Needs UDP port 68 (root, and no DHCP client running on this machine).
   serve          Serve DHCP and TFTP (HTTP and FTP as they land) on one interface until Ctrl-C.
 
 serve options:
@@ -31,6 +35,9 @@ serve options:
   --dhcp MODE          full: hand out addresses from --range (default)
                        proxy: only add boot information beside the site's DHCP server
                        off: no DHCP at all (another server points clients here)
+                       Full mode first checks for another DHCP server on IF (2 s) and refuses
+                       to start if one answers.
+  --force              Start full mode even when another DHCP server answers.
   --range FIRST-LAST   Address pool for full mode (default: part of the interface subnet).
   --allow MAC,...      Machines armed for install; everyone else boots from local disk.
   --state-dir DIR      Where leases and client records are kept.
@@ -57,7 +64,7 @@ export type CliCommand =
   | { kind: 'version' }
   | { kind: 'interfaces'; json: boolean; all: boolean }
   /** Subcommands with their own parser and runner, in their own file (cli/<name>-command.ts). */
-  | { kind: 'delegate'; command: 'iso' | 'answer'; argv: string[] }
+  | { kind: 'delegate'; command: 'iso' | 'answer' | 'dhcp-probe'; argv: string[] }
   | { kind: 'serve'; config: Omit<ServeConfig, 'stateDir'> & { stateDir?: string }; ui: boolean; uiPort: number; json: boolean; verbose: boolean };
 
 export class UsageError extends Error {}
@@ -79,7 +86,7 @@ export function parseCli(argv: string[]): CliCommand {
     return { kind: 'interfaces', json: !!values.json, all: !!values.all };
   }
   if (command === 'serve') return parseServe(rest);
-  if (command === 'iso' || command === 'answer') return { kind: 'delegate', command, argv: rest };
+  if (command === 'iso' || command === 'answer' || command === 'dhcp-probe') return { kind: 'delegate', command, argv: rest };
   throw new UsageError(`unknown command "${command}"`);
 }
 
@@ -110,6 +117,7 @@ function parseServe(args: string[]): CliCommand {
         'dhcp-client-port': { type: 'string' },
         'proxy-port': { type: 'string' },
         ui: { type: 'boolean' },
+        force: { type: 'boolean' },
         'ui-port': { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
@@ -162,6 +170,7 @@ function parseServe(args: string[]): CliCommand {
       ...(dns ? { dns } : {}),
       ...(v['bios-boot-file'] ? { biosBootFile: v['bios-boot-file'] } : {}),
       ...(v['efi-boot-file'] ? { efiBootFile: v['efi-boot-file'] } : {}),
+      ...(v.force ? { force: true } : {}),
       tftpPort: port('tftp-port', v['tftp-port'], DEFAULT_PORTS.tftp),
       httpPort: port('http-port', v['http-port'], DEFAULT_PORTS.http),
       ftpPort: port('ftp-port', v['ftp-port'], DEFAULT_PORTS.ftp),

@@ -141,6 +141,11 @@ export class IsoImage {
     this.size = file.size;
   }
 
+  /** Directory entries currently held parsed (bounded by maxCachedEntries, or one directory if larger). */
+  get cachedEntryCount(): number {
+    return this.cachedEntries;
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new IsoError(IsoErrorKind.Closed, `image ${this.path} is closed`);
   }

@@ -41,7 +41,10 @@ export interface TftpTransferStats {
 }
 
 interface Chunk {
+  /** The bytes of this chunk once read (a view of `backing`). */
   data: Buffer | null;
+  /** Full-capacity buffer, recycled when the window has passed the chunk. */
+  backing: Buffer;
   ready: Promise<Buffer>;
 }
 
@@ -54,7 +57,10 @@ export class TftpTransfer {
   private readonly windowsize: number;
   private readonly lastBlock: number;
   private readonly blocksPerChunk: number;
+  private readonly chunkCapacity: number;
   private readonly chunks = new Map<number, Chunk>();
+  private readonly spareChunks: Buffer[] = [];
+  private readonly sparePackets: Buffer[] = [];
   private readonly clientLabel: string;
   /** Lowest block (absolute, 1-based, never wrapped) the client has not acknowledged. */
   private base = 1;
@@ -76,6 +82,8 @@ export class TftpTransfer {
     // empty block (RFC 1350 section 6); an empty file is one empty block.
     this.lastBlock = Math.floor(this.size / this.blksize) + 1;
     this.blocksPerChunk = Math.max(this.windowsize, Math.ceil(CHUNK_TARGET_BYTES / this.blksize));
+    // A small file never needs a full-size chunk.
+    this.chunkCapacity = Math.min(this.blocksPerChunk * this.blksize, this.size);
     this.awaitingOackAck = p.negotiated.reply.length > 0;
     this.clientLabel = `${p.client.address}:${p.client.port}`;
     this.done = new Promise((res) => (this.resolveDone = res));
@@ -212,10 +220,14 @@ export class TftpTransfer {
       const length = Math.max(0, Math.min(this.blksize, this.size - (n - 1) * this.blksize));
       // One contiguous datagram per block: copying 1.5 KB costs less than a two-part (scatter) send,
       // which measured slower per packet in dgram on Linux.
-      const packet = Buffer.allocUnsafe(TftpLimits.headerSize + length);
-      writeDataHeader(packet, n);
-      data.copy(packet, TftpLimits.headerSize, offset, offset + length);
-      this.p.socket.send(packet, this.p.client.port, this.p.client.address);
+      // Packet buffers are recycled once dgram reports them sent (its callback), so a transfer holds
+      // about one window of them instead of leaving a trail of garbage per block.
+      const slot = this.sparePackets.pop() ?? Buffer.allocUnsafeSlow(TftpLimits.headerSize + this.blksize);
+      writeDataHeader(slot, n);
+      data.copy(slot, TftpLimits.headerSize, offset, offset + length);
+      this.p.socket.send(slot.subarray(0, TftpLimits.headerSize + length), this.p.client.port, this.p.client.address, () => {
+        if (this.sparePackets.length <= this.windowsize) this.sparePackets.push(slot);
+      });
       this.stats.dataSent++;
     }
   }
@@ -229,8 +241,11 @@ export class TftpTransfer {
     if (existing) return existing;
     const start = index * this.blocksPerChunk * this.blksize;
     const length = Math.max(0, Math.min(this.blocksPerChunk * this.blksize, this.size - start));
-    const chunk: Chunk = { data: null, ready: Promise.resolve(Buffer.alloc(0)) };
-    chunk.ready = this.readFully(start, length).then((buf) => {
+    // Reuse a chunk the window has left behind: nothing references it (packets are copies), and
+    // recycling keeps a long transfer from churning off-heap memory that V8 only reclaims lazily.
+    const backing = this.spareChunks.pop() ?? Buffer.allocUnsafeSlow(this.chunkCapacity);
+    const chunk: Chunk = { data: null, backing, ready: Promise.resolve(backing) };
+    chunk.ready = this.readFully(backing.subarray(0, length), start).then((buf) => {
       chunk.data = buf;
       return buf;
     });
@@ -239,8 +254,8 @@ export class TftpTransfer {
     return chunk;
   }
 
-  private async readFully(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  private async readFully(buf: Buffer, position: number): Promise<Buffer> {
+    const length = buf.length;
     let filled = 0;
     while (filled < length) {
       const n = await this.p.file.read(buf, filled, length - filled, position + filled);
@@ -251,7 +266,11 @@ export class TftpTransfer {
   }
 
   private dropChunksBefore(index: number): void {
-    for (const k of this.chunks.keys()) if (k < index) this.chunks.delete(k);
+    for (const [k, chunk] of this.chunks) {
+      if (k >= index) continue;
+      this.chunks.delete(k);
+      if (chunk.data && this.spareChunks.length < 2) this.spareChunks.push(chunk.backing);
+    }
   }
 
   private armTimer(): void {

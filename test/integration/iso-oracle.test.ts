@@ -151,6 +151,14 @@ for (const c of cases) {
         }
       }
 
+      // El Torito: the same boot entries (platform, load sector) as xorriso -report_el_torito.
+      const { stdout: et } = await run('xorriso', ['-indev', iso, '-report_el_torito', 'plain'], { maxBuffer: 1 << 20 });
+      const theirBoot = [...et.matchAll(/^El Torito boot img :\s+\d+\s+(\S+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\d+\s+(\d+)\s*$/gm)].map((m) => [
+        m[1] === 'BIOS' ? 'bios' : m[1] === 'UEFI' ? 'uefi' : 'other',
+        Number(m[2]),
+      ]);
+      assert.deepEqual(image.info.bootEntries.map((b) => [b.platform, b.loadRba]), theirBoot, 'El Torito entries');
+
       // Bytes: extracted by osirrox (Rock Ridge trees) or bsdtar, compared with our streams.
       const dir = await makeTempDir('fieldboot-oracle-');
       cleanups.push(() => fsp.rm(dir, { recursive: true, force: true }));

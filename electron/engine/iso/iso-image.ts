@@ -32,6 +32,8 @@ export const DEFAULT_MAX_CACHED_ENTRIES = 200_000;
 export const MAX_DEPTH = 256;
 const MAX_SYMLINK_HOPS = 40;
 const MAX_PATH_STEPS = 4096;
+/** Lookup failures a file server answers with "not found" rather than an error. */
+const MISSES = [IsoErrorKind.NotFound, IsoErrorKind.NotADirectory, IsoErrorKind.NotAFile, IsoErrorKind.Loop] as const;
 
 export interface IsoEntry {
   name: string;
@@ -398,32 +400,36 @@ export class IsoImage {
     return new IsoReadStream(this, path, range);
   }
 
-  /** This image as a FileSource for TFTP, HTTP and FTP. Client paths may not contain '..' or NUL. */
+  /**
+   * This image as a FileSource for TFTP, HTTP and FTP. Client paths may not contain '..' or NUL; paths
+   * that do not resolve (missing, through a file, into a loop) are null. I/O errors and a truncated
+   * image still throw, so the server can log them and fail that one transfer.
+   */
   asFileSource(): FileSource {
-    const image = this;
     const clean = (p: string): string | null => {
       if (p.includes('\0')) return null;
       const segs = segments(p);
       if (segs.some((s) => s === '..')) return null;
       return '/' + segs.join('/');
     };
+    const miss = (err: unknown): null => {
+      if (err instanceof IsoError && (MISSES as readonly string[]).includes(err.kind)) return null;
+      throw err;
+    };
     return {
-      async stat(clientPath: string): Promise<FileStat | null> {
+      stat: async (clientPath: string): Promise<FileStat | null> => {
         const p = clean(clientPath);
         if (p === null) return null;
-        const s = await image.stat(p).catch((err: unknown) => {
-          if (err instanceof IsoError && err.kind === IsoErrorKind.NotFound) return null;
-          throw err;
-        });
+        const s = await this.stat(p).catch(miss);
         if (!s || s.type === EntryType.Symlink) return null;
         return { path: s.path, size: s.size, isDirectory: s.type === EntryType.Directory, mtimeMs: s.mtimeMs };
       },
-      async open(clientPath: string): Promise<OpenFile | null> {
+      open: async (clientPath: string): Promise<OpenFile | null> => {
         const p = clean(clientPath);
         if (p === null) return null;
-        const s = await image.stat(p);
+        const s = await this.stat(p).catch(miss);
         if (!s || s.type !== EntryType.File) return null;
-        return image.open(p);
+        return this.open(p);
       },
     };
   }

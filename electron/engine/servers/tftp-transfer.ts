@@ -15,6 +15,11 @@ import type { TftpNegotiated } from '../protocol/tftp/tftp-options';
 export const TFTP_PROGRESS_INTERVAL_MS = 500;
 /** Target size of one file read: big enough that reads are rare, small enough for many transfers. */
 const CHUNK_TARGET_BYTES = 64 * 1024;
+/**
+ * A repeated ACK arriving sooner than this after the window went out is never answered (see onDuplicateAck).
+ * A client re-sends its ACK after its own timeout, which is far longer (curl 7.88 measured here: ~2 s).
+ */
+const DUP_ACK_GUARD_MIN_MS = 100;
 /** Retransmission backoff doubles per attempt up to this multiple of the base timeout. */
 const MAX_BACKOFF_FACTOR = 8;
 
@@ -68,6 +73,14 @@ export class TftpTransfer {
   private attempts = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDelay = 0;
+  /** Times the current window (or the OACK) was transmitted, and when it last was. */
+  private windowSends = 0;
+  private windowSentAt = 0;
+  /** Transmissions of the window the client last acknowledged. */
+  private prevWindowSends = 0;
+  private dupRetransmitted = false;
+  /** Smoothed round-trip time (RFC 6298 style, Karn's rule), null until the first clean sample. */
+  private srttMs: number | null = null;
   /** Bumped on every send decision, so a send that waited for a file read can tell it is stale. */
   private sendGeneration = 0;
   private finished = false;
@@ -152,6 +165,8 @@ export class TftpTransfer {
       if (wireBlock !== 0) return;
       this.awaitingOackAck = false;
       this.attempts = 0;
+      this.prevWindowSends = this.windowSends; // the OACK counts as window 0
+      this.windowSends = 0;
       this.sendWindow();
       return;
     }
@@ -161,11 +176,20 @@ export class TftpTransfer {
     const ahead = (wireBlock - (prev & 0xffff) + TftpLimits.blockModulo) % TftpLimits.blockModulo;
     const acked = prev + ahead;
     const windowEnd = Math.min(this.base + this.windowsize - 1, this.lastBlock);
-    if (ahead === 0 || acked > windowEnd) {
-      // A duplicate ACK of the block before the window, or a stray one. RFC 1123 section 4.2.3.1: never
-      // retransmit on a duplicate ACK (that is the Sorcerer's Apprentice bug); the timer covers real loss.
+    if (acked > windowEnd) return; // stray: acknowledges something never sent
+    if (ahead === 0) {
+      this.onDuplicateAck();
       return;
     }
+    const now = performance.now();
+    // Karn: only a window sent once gives an unambiguous round-trip sample.
+    if (this.windowSends === 1) {
+      const sample = now - this.windowSentAt;
+      this.srttMs = this.srttMs === null ? sample : this.srttMs * 0.875 + sample * 0.125;
+    }
+    this.prevWindowSends = this.windowSends;
+    this.windowSends = 0;
+    this.dupRetransmitted = false;
     this.base = acked + 1;
     this.attempts = 0;
     if (acked >= this.lastBlock) {
@@ -173,7 +197,6 @@ export class TftpTransfer {
       return;
     }
     this.dropChunksBefore(this.chunkOf(this.base));
-    const now = performance.now();
     if (now - this.lastProgressAt >= TFTP_PROGRESS_INTERVAL_MS) {
       this.lastProgressAt = now;
       this.event('progress', {});
@@ -181,8 +204,29 @@ export class TftpTransfer {
     this.sendWindow();
   }
 
+  /**
+   * The client repeated its ACK of the block before the window: it timed out waiting (our DATA or its
+   * ACK was lost), or, windowed, it saw a gap at the window's first block (RFC 7440). Answering at once
+   * saves a whole server timeout (curl asks for "timeout 6" and re-ACKs sooner). But a duplicate ACK is
+   * also how the Sorcerer's Apprentice bug feeds itself (RFC 1123 section 4.2.3.1), so the window is
+   * resent only when the ACK cannot be an echo of our own duplicate: at most once per window, only if
+   * the acknowledged window went out exactly once, and only if this window left longer ago than a few
+   * round trips (a duplicated or reordered ACK arrives right behind the original).
+   */
+  private onDuplicateAck(): void {
+    if (this.dupRetransmitted || this.prevWindowSends !== 1 || this.windowSends === 0) return;
+    const guard = Math.max(DUP_ACK_GUARD_MIN_MS, 4 * (this.srttMs ?? 0));
+    if (performance.now() - this.windowSentAt < guard) return;
+    this.dupRetransmitted = true;
+    this.stats.retransmits++;
+    this.p.log.debug(`${this.clientLabel} repeated ACK ${(this.base - 1) & 0xffff}: resending from block ${this.base}`);
+    this.sendWindow();
+  }
+
   private sendOack(): void {
     this.sendTo(encodeTftpPacket({ opcode: TftpOpcode.OptionAck, options: this.p.negotiated.reply }));
+    this.windowSends++;
+    this.windowSentAt = performance.now();
     this.armTimer();
   }
 
@@ -212,6 +256,8 @@ export class TftpTransfer {
   }
 
   private transmit(first: number, last: number): void {
+    this.windowSends++;
+    this.windowSentAt = performance.now();
     for (let n = first; n <= last; n++) {
       const chunkIndex = this.chunkOf(n);
       const data = this.chunks.get(chunkIndex)?.data;

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { IsoSummary } from '../../shared/model/iso-summary';
 import { KERNEL_ARG_PLACEHOLDERS } from '../../shared/model/iso-summary';
 import { openIso } from '../../electron/engine/iso/iso-image';
-import { allDistroLayouts, buildIso, debianLayout, hasRealKernel, REAL_INITRD, REAL_KERNEL, type BuiltIso } from '../helpers/iso-builder';
+import { allDistroLayouts, buildIso, debianLayout, hasRealKernel, REAL_INITRD, REAL_KERNEL, ubuntuLegacyLayout, type BuiltIso } from '../helpers/iso-builder';
 import { hasCommand } from '../helpers/requirements';
 
 const run = promisify(execFile);
@@ -118,4 +118,49 @@ test('detect: real Debian netboot kernel and initrd served byte for byte from a 
   } finally {
     await image.close();
   }
+});
+
+test('detect: Ubuntu 18.04 media without install/netboot falls back to install/ with a CD-initrd warning', { skip: !hasCommand('xorriso') && 'needs xorriso' }, async () => {
+  const l = ubuntuLegacyLayout();
+  const spec = Object.fromEntries(Object.entries(l.spec).filter(([k]) => !k.startsWith('install/netboot')));
+  const built = await buildIso(spec, l.options);
+  cleanups.push(built.cleanup);
+  const s = await inspect(built.path);
+  assert.equal(s.family, 'ubuntu-legacy');
+  assert.equal(s.kernel, '/install/vmlinuz');
+  assert.equal(s.initrd, '/install/initrd.gz');
+  assert.ok(s.warnings.some((w) => /expects to boot from a CD/.test(w)));
+});
+
+test('detect: multi-arch Debian media lists every architecture and its boot files', { skip: !hasCommand('xorriso') && 'needs xorriso' }, async () => {
+  const l = debianLayout(12);
+  const spec = {
+    ...l.spec,
+    '.disk/info': 'Debian GNU/Linux 12.5.0 "Bookworm" - Official Multi-architecture amd64 i386 NETINST #1 20240210-11:28',
+    'install.386/vmlinuz': 'i386 kernel\n',
+    'install.386/initrd.gz': 'i386 initrd\n',
+  };
+  const built = await buildIso(spec, l.options);
+  cleanups.push(built.cleanup);
+  const s = await inspect(built.path);
+  assert.equal(s.family, 'debian');
+  assert.deepEqual(s.arches, ['amd64', 'i386']);
+  assert.equal(s.arch, 'amd64');
+  assert.deepEqual(s.bootFiles.map((b) => [b.arch, b.kernel]), [['amd64', '/install.amd/vmlinuz'], ['i386', '/install.386/vmlinuz']]);
+  assert.ok(s.notes.some((n) => /Several architectures/.test(n)));
+});
+
+test('detect: an unknown bootable image is "unknown" with its kernel found through isolinux.cfg', { skip: !hasCommand('xorriso') && 'needs xorriso' }, async () => {
+  const built = await buildIso(
+    { 'isolinux/isolinux.bin': Buffer.alloc(4096, 1), 'isolinux/isolinux.cfg': 'default x\nlabel x\n  kernel /boot/krnl\n  append initrd=/boot/init.img quiet\n', 'boot/krnl': 'k\n', 'boot/init.img': 'i\n' },
+    { volumeId: 'SOMETHING_ELSE', biosBoot: 'isolinux/isolinux.bin' },
+  );
+  cleanups.push(built.cleanup);
+  const s = await inspect(built.path);
+  assert.equal(s.family, 'unknown');
+  assert.equal(s.kernel, '/boot/krnl');
+  assert.equal(s.initrd, '/boot/init.img');
+  assert.equal(s.answerFormat, null);
+  assert.deepEqual(s.firmware, { bios: true, uefi: false });
+  assert.ok(s.warnings.some((w) => /Unrecognised image/.test(w)));
 });

@@ -94,10 +94,22 @@ test('udf: the UDF tree of an ISO/UDF bridge (genisoimage -udf) matches its ISO 
     }
     // Unicode names come through the UDF tree (OSTA CS0, 16-bit) too.
     assert.ok(fromUdf.has('/Ünïcödé-名前.txt'));
-    // With no Rock Ridge, 'auto' prefers UDF over Joliet (Windows media keep their real tree in UDF).
   } finally {
     await udf.close();
     await iso.close();
+  }
+});
+
+test('udf: without Rock Ridge, "auto" reads the UDF tree before Joliet (Windows media keep their real tree in UDF)', { skip: !hasCommand('genisoimage') && 'needs genisoimage' }, async () => {
+  const built = await buildIso({ 'sources/install.wim': patternBytes(50_000, 4), 'setup.exe': 'MZ' }, { udfBridge: true, rockRidge: false });
+  cleanups.push(built.cleanup);
+  const image = await openIso(built.path);
+  try {
+    assert.equal(image.info.filesystem, 'udf');
+    assert.equal(image.info.hasJoliet, true);
+    assert.ok((await image.read('/sources/install.wim')).equals(patternBytes(50_000, 4)));
+  } finally {
+    await image.close();
   }
 });
 

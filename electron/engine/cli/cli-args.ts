@@ -56,7 +56,8 @@ serve options:
   --json               One JSON event per line on stdout (ready, lease, file, error, ...).
   --verbose            Include debug logs (raw packets).
 
-Exit codes: 0 stopped normally, 2 bad usage, 5 cannot serve (the reason is printed).
+Exit codes: 0 done, 2 bad usage, 3 unreadable input (iso inspect: not an ISO; answer: invalid
+profile), 5 cannot serve (the reason is printed).
 `;
 
 export type CliCommand =

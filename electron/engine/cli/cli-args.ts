@@ -13,6 +13,7 @@ Usage:
   fieldboot iso inspect FILE [--json]
   fieldboot answer render --profile FILE [--mac MAC]
   fieldboot dhcp-probe --interface IF [--timeout S] [--json]
+  fieldboot bmc add|import|list|remove|power {status|on|off|cycle|reset}|bootdev pxe|bootflags ...
   fieldboot serve --interface IF [--root DIR] [--iso FILE]... [--dhcp full|proxy|off]
                   [--range FIRST-LAST] [--allow MAC,...] [--state-dir DIR]
                   [--http-port N] [--tftp-port N] [--ftp-port N] [--ui [--ui-port N]] [--force] [--json]
@@ -26,6 +27,9 @@ Commands:
   dhcp-probe     Broadcast one DHCP DISCOVER on IF and list every server that answers (server id,
                  offered address, PXE boot info, router, DNS). Leases nothing. --timeout S (default 3).
                  Needs UDP port 68 (root, and no DHCP client running on this machine).
+  bmc            Server BMCs over IPMI (lanplus, via ipmitool) or Redfish: keep a list (add, import CSV),
+                 power status/on/off/cycle/reset, next boot from PXE (--once|--persistent, --efi), read
+                 back the boot flags. --all | --select a,b | --host H --user U. "fieldboot bmc --help".
   serve          Serve DHCP and TFTP (HTTP and FTP as they land) on one interface until Ctrl-C.
 
 serve options:
@@ -65,7 +69,7 @@ export type CliCommand =
   | { kind: 'version' }
   | { kind: 'interfaces'; json: boolean; all: boolean }
   /** Subcommands with their own parser and runner, in their own file (cli/<name>-command.ts). */
-  | { kind: 'delegate'; command: 'iso' | 'answer' | 'dhcp-probe'; argv: string[] }
+  | { kind: 'delegate'; command: 'iso' | 'answer' | 'dhcp-probe' | 'bmc'; argv: string[] }
   | { kind: 'serve'; config: Omit<ServeConfig, 'stateDir'> & { stateDir?: string }; ui: boolean; uiPort: number; json: boolean; verbose: boolean };
 
 export class UsageError extends Error {}
@@ -87,7 +91,7 @@ export function parseCli(argv: string[]): CliCommand {
     return { kind: 'interfaces', json: !!values.json, all: !!values.all };
   }
   if (command === 'serve') return parseServe(rest);
-  if (command === 'iso' || command === 'answer' || command === 'dhcp-probe') return { kind: 'delegate', command, argv: rest };
+  if (command === 'iso' || command === 'answer' || command === 'dhcp-probe' || command === 'bmc') return { kind: 'delegate', command, argv: rest };
   throw new UsageError(`unknown command "${command}"`);
 }
 

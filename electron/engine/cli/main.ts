@@ -171,7 +171,7 @@ export async function main(argv: string[]): Promise<void> {
     case 'delegate': {
       // Each subcommand module exports run(argv): Promise<exit code>, and prints its own errors.
       const mod =
-        cmd.command === 'iso' ? await import('./iso-command') : cmd.command === 'answer' ? await import('./answer-command') : await import('./dhcp-probe-command');
+        cmd.command === 'iso' ? await import('./iso-command') : cmd.command === 'answer' ? await import('./answer-command') : cmd.command === 'bmc' ? await import('./bmc-command') : await import('./dhcp-probe-command');
       const code = await mod.run(cmd.argv);
       if (code !== 0) process.exit(code);
       return;

@@ -122,6 +122,40 @@ export class DirectorySource implements FileSource {
     return { path: r.canonical, size: r.stats.size, isDirectory: r.stats.isDirectory(), mtimeMs: r.stats.mtimeMs };
   }
 
+  /** Directory entries, each checked like stat (symlinks leaving the root and special files left out). */
+  async list(clientDir: string): Promise<FileStat[] | null> {
+    if (clientDir.includes('\0')) return null;
+    // The root itself has no segments (clientPathSegments refuses that for files); "/" and "" mean it.
+    const atRoot = clientDir.replace(/\\/g, '/').split('/').every((s) => s === '' || s === '.');
+    let dirReal: string;
+    let canonical: string;
+    if (atRoot) {
+      const rootReal = await this.getRealRoot();
+      if (!rootReal) return null;
+      dirReal = rootReal;
+      canonical = '';
+    } else {
+      const r = await this.resolveClientPath(clientDir);
+      if (!r || !r.stats.isDirectory()) return null;
+      dirReal = r.real;
+      canonical = r.canonical;
+    }
+    let names: string[];
+    try {
+      names = await fsp.readdir(dirReal);
+    } catch {
+      return null;
+    }
+    const out: FileStat[] = [];
+    for (const name of names.sort()) {
+      const path = `${canonical}/${name}`;
+      const s = await this.stat(path);
+      // Listed under its own name: a symlink inside the root shows as the link, not as its target's path.
+      if (s) out.push({ ...s, path });
+    }
+    return out;
+  }
+
   async open(clientPath: string): Promise<OpenFile | null> {
     const r = await this.resolveClientPath(clientPath);
     if (!r || !r.stats.isFile()) return null;

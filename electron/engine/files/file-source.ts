@@ -24,4 +24,9 @@ export interface FileSource {
   /** Resolves a client-supplied path. Returns null when it does not exist or is refused (traversal, NUL...). */
   stat(clientPath: string): Promise<FileStat | null>;
   open(clientPath: string): Promise<OpenFile | null>;
+  /**
+   * The entries of a directory (each with its canonical path), or null when it is not a directory or is
+   * refused. Optional: only listings need it (FTP LIST, an HTTP mount that allows listings); PXE never lists.
+   */
+  list?(clientDir: string): Promise<FileStat[] | null>;
 }

@@ -15,6 +15,22 @@ export class LayeredSource implements FileSource {
     return null;
   }
 
+  /** Every layer's entries merged; a name in an upper layer hides the same name (any case) below it. */
+  async list(clientDir: string): Promise<FileStat[] | null> {
+    let found = false;
+    const merged = new Map<string, FileStat>();
+    for (const layer of this.layers) {
+      const entries = layer.list ? await layer.list(clientDir) : null;
+      if (!entries) continue;
+      found = true;
+      for (const e of entries) {
+        const key = (e.path.slice(e.path.lastIndexOf('/') + 1) || e.path).toLowerCase();
+        if (!merged.has(key)) merged.set(key, e);
+      }
+    }
+    return found ? [...merged.values()] : null;
+  }
+
   async open(clientPath: string): Promise<OpenFile | null> {
     for (const layer of this.layers) {
       const f = await layer.open(clientPath);

@@ -30,6 +30,28 @@ export class MemorySource implements FileSource {
     return f ? { path: f.path, size: f.data.length, isDirectory: false, mtimeMs: f.mtimeMs } : null;
   }
 
+  /** Directories are implied by the files' paths: "/a/b.txt" makes "/a" a directory. */
+  async list(clientDir: string): Promise<FileStat[] | null> {
+    const norm = normalizeVirtualPath(clientDir);
+    if (norm === null) return null;
+    const base = norm === '/' ? '/' : `${norm.toLowerCase()}/`;
+    const entries = new Map<string, FileStat>();
+    for (const [key, f] of this.files) {
+      if (!key.startsWith(base)) continue;
+      const rest = f.path.slice(base.length);
+      const slash = rest.indexOf('/');
+      if (slash < 0) entries.set(rest.toLowerCase(), { path: f.path, size: f.data.length, isDirectory: false, mtimeMs: f.mtimeMs });
+      else {
+        const name = rest.slice(0, slash);
+        const prev = entries.get(name.toLowerCase());
+        if (!prev) entries.set(name.toLowerCase(), { path: f.path.slice(0, base.length + slash), size: 0, isDirectory: true, mtimeMs: f.mtimeMs });
+        else if (prev.isDirectory) prev.mtimeMs = Math.max(prev.mtimeMs, f.mtimeMs);
+      }
+    }
+    if (entries.size === 0 && norm !== '/') return null;
+    return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   async open(clientPath: string): Promise<OpenFile | null> {
     const f = this.find(clientPath);
     if (!f) return null;

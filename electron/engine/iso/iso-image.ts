@@ -431,6 +431,20 @@ export class IsoImage {
         if (!s || s.type !== EntryType.File) return null;
         return this.open(p);
       },
+      list: async (clientDir: string): Promise<FileStat[] | null> => {
+        const p = clean(clientDir);
+        if (p === null) return null;
+        const entries = await this.list(p).catch(miss);
+        if (!entries) return null;
+        const out: FileStat[] = [];
+        for (const e of entries) {
+          // Symlinks are shown as what they point to inside the image; dangling or looping ones are left out.
+          const s = e.type === EntryType.Symlink ? await this.stat(e.path).catch(miss) : e;
+          if (!s || s.type === EntryType.Symlink) continue;
+          out.push({ path: e.path, size: s.size, isDirectory: s.type === EntryType.Directory, mtimeMs: s.mtimeMs });
+        }
+        return out;
+      },
     };
   }
 

@@ -62,11 +62,31 @@ export function parseStartRequest(raw: unknown): StartRequest {
   return request;
 }
 
+/** `{ <field>: non-empty string }` and nothing else. */
+function singleText<K extends string>(field: K, max: number) {
+  return (raw: unknown): { [P in K]: string } => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(`the request must be an object with "${field}"`);
+    const r = raw as Record<string, unknown>;
+    for (const key of Object.keys(r)) if (key !== field) throw bad(`unknown field "${key}"`);
+    const value = r[field];
+    if (typeof value !== 'string' || value.length === 0 || value.length > max) throw bad(`${field} must be a non-empty string of at most ${max} characters`);
+    if (value.includes('\0')) throw bad(`${field} must not contain NUL characters`);
+    return { [field]: value } as { [P in K]: string };
+  };
+}
+
+// PATH_MAX on Linux; Windows long paths can be longer, but nobody drops an ISO from that deep.
+const MAX_PATH = 4096;
+const MAX_IMAGE_ID = 64;
+
 export const API_HANDLERS: HandlerTable = {
   'interfaces:list': { parse: parseVoid, call: (b) => b.listInterfaces() },
   'serving:state': { parse: parseVoid, call: async (b) => b.getState() },
   'serving:start': { parse: parseStartRequest, call: (b, req) => b.startServing(req) },
   'serving:stop': { parse: parseVoid, call: (b) => b.stopServing() },
+  'images:list': { parse: parseVoid, call: (b) => b.listImages() },
+  'images:add': { parse: singleText('path', MAX_PATH), call: (b, req) => b.addImage(req.path) },
+  'images:remove': { parse: singleText('id', MAX_IMAGE_ID), call: (b, req) => b.removeImage(req.id) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

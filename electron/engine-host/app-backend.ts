@@ -3,7 +3,16 @@
  * request half of FieldbootApi and pushes state/events to subscribers. Never imports electron.
  */
 import type { ApiPush, ServingState, StartRequest } from '../../shared/api/fieldboot-api';
+import type { LibraryImage } from '../../shared/model/library-image';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
+import type { Readable } from 'node:stream';
+
+/** Limits for an upload the web server hands over. */
+export interface ImageUploadOptions {
+  /** Content-Length, when given: fewer bytes means the sender went away. */
+  expectedBytes?: number | null;
+  maxBytes?: number;
+}
 
 export interface AppBackend {
   listInterfaces(): Promise<NetworkInterfaceInfo[]>;
@@ -12,6 +21,12 @@ export interface AppBackend {
   startServing(request: StartRequest): Promise<ServingState>;
   stopServing(): Promise<ServingState>;
   subscribe(listener: (push: ApiPush) => void): () => void;
+  /** The image library (see electron/engine/images/image-library.ts). Errors are FieldbootErrors. */
+  listImages(): Promise<LibraryImage[]>;
+  addImage(path: string): Promise<LibraryImage>;
+  removeImage(id: string): Promise<LibraryImage>;
+  /** Web mode: save a streamed file under the given plain name, inspect it, add it; removed on any failure. */
+  uploadImage(fileName: string, body: Readable, options: ImageUploadOptions): Promise<LibraryImage>;
   /** Stop serving and end the engine process. */
   dispose(): Promise<void>;
 }

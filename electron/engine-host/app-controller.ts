@@ -8,8 +8,12 @@ import type { EngineEvent } from '../../shared/model/engine-event';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
 import { DhcpMode, type ServeConfig } from '../../shared/model/serve-config';
 import { normalizeMac, parseRange } from '../../shared/net/ipv4';
+import type { LibraryImage } from '../../shared/model/library-image';
+import { nowIso } from '../../shared/model/engine-event';
+import { ImageLibrary, type ImageLibraryOptions } from '../engine/images/image-library';
 import { listInterfaces } from '../engine/net/list-interfaces';
-import type { AppBackend } from './app-backend';
+import type { Readable } from 'node:stream';
+import type { AppBackend, ImageUploadOptions } from './app-backend';
 import { EngineHost, exitCodeName } from './engine-host';
 
 export interface AppControllerOptions {
@@ -18,6 +22,8 @@ export interface AppControllerOptions {
   host?: EngineHost;
   /** Injectable for tests; defaults to the real lister. */
   listInterfaces?: () => Promise<NetworkInterfaceInfo[]>;
+  /** Options for the image library kept in baseConfig.stateDir (tests inject `inspect`). */
+  images?: ImageLibraryOptions;
 }
 
 export class AppController implements AppBackend {
@@ -25,6 +31,8 @@ export class AppController implements AppBackend {
   private readonly listeners = new Set<(push: ApiPush) => void>();
   private readonly host: EngineHost;
   private busy: Promise<unknown> = Promise.resolve();
+  private library: Promise<ImageLibrary> | null = null;
+  private unsubscribeLibrary: (() => void) | null = null;
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
@@ -101,7 +109,46 @@ export class AppController implements AppBackend {
 
   async dispose(): Promise<void> {
     await this.host.dispose();
+    this.unsubscribeLibrary?.();
     this.listeners.clear();
+  }
+
+  async listImages(): Promise<LibraryImage[]> {
+    const library = await this.images();
+    // A stat per image: the list shows an unplugged disk as missing without a restart.
+    await library.recheck();
+    return library.list();
+  }
+
+  async addImage(path: string): Promise<LibraryImage> {
+    return (await this.images()).add(path);
+  }
+
+  async removeImage(id: string): Promise<LibraryImage> {
+    return (await this.images()).remove(id);
+  }
+
+  async uploadImage(fileName: string, body: Readable, options: ImageUploadOptions): Promise<LibraryImage> {
+    return (await this.images()).importUpload(fileName, body, options);
+  }
+
+  /** Opened on first use (reading images.json and stat-ing each file), then shared. */
+  private images(): Promise<ImageLibrary> {
+    if (!this.library) {
+      const opening = ImageLibrary.open(this.options.baseConfig.stateDir, this.options.images ?? {}).then((library) => {
+        this.unsubscribeLibrary = library.onChange((images) => this.push({ type: 'images', images }));
+        for (const message of library.loadWarnings) {
+          this.push({ type: 'event', event: { type: 'log', time: nowIso(), level: 'warn', subsystem: 'ISO', message } });
+        }
+        return library;
+      });
+      // A failed open (unreadable state dir) is retried on the next call rather than cached.
+      opening.catch(() => {
+        if (this.library === opening) this.library = null;
+      });
+      this.library = opening;
+    }
+    return this.library;
   }
 
   /** Validates a UI request into a ServeConfig; throws FieldbootError with the field at fault. */

@@ -9,7 +9,9 @@
  *
  * Routes: POST /api/call/<channel> with the request as a JSON body, answered with ApiResult JSON; one
  * handler table (api-dispatch.ts) covers every channel of ApiChannels. WS /api/events pushes ApiPush
- * JSON: a `state` snapshot first, then whatever the backend pushes.
+ * JSON: a `state` snapshot first, then whatever the backend pushes. PUT /api/upload/<file name> streams
+ * a dropped ISO to the backend's image library (a browser cannot give a path): never buffered, bounded by
+ * maxUploadBytes, the name refused if it is not a plain file name.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,10 +19,12 @@ import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiPush, ApiResult } from '../../shared/api/fieldboot-api';
-import { ErrorCode, errorInfo, type ErrorInfo } from '../../shared/errors';
+import { API_UPLOAD_PREFIX } from '../../shared/api/fieldboot-api';
+import { ErrorCode, errorInfo, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import { checkUploadName, DEFAULT_MAX_UPLOAD_BYTES, UploadNameError, UploadTooLargeError } from '../engine/images/image-upload';
 import { dispatchApiCall, isApiChannel } from './api-dispatch';
 import type { AppBackend } from './app-backend';
 
@@ -33,6 +37,8 @@ export interface WebServerOptions {
   token: string;
   /** The built renderer (dist/renderer). */
   staticDir: string;
+  /** Largest image PUT /api/upload/ accepts; default DEFAULT_MAX_UPLOAD_BYTES. */
+  maxUploadBytes?: number;
 }
 
 export interface WebServer {
@@ -129,6 +135,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (host !== '127.0.0.1') throw new Error('the web UI listens on 127.0.0.1 only');
   if (token.length < 16) throw new Error('the web UI token is too short; use createToken()');
   const staticRoot = await realpath(resolve(options.staticDir));
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   let port = 0;
   let csp = '';
   let allowedHosts = new Set<string>();
@@ -168,6 +175,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (!tokenMatches(tokenOf(req, url), token)) return sendJson(res, 401, { ok: false, error: unauthorized() });
+    if (url.pathname.startsWith(API_UPLOAD_PREFIX)) return handleUpload(req, res, url);
     const channel = url.pathname.startsWith(API_CALL_PREFIX) ? decodeURIComponent(url.pathname.slice(API_CALL_PREFIX.length)) : '';
     if (!isApiChannel(channel)) {
       return sendJson(res, 404, { ok: false, error: errorInfo(ErrorCode.BadOption, `no such API call: ${url.pathname}`) });
@@ -184,6 +192,54 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return sendJson(res, 400, { ok: false, error: errorInfo(ErrorCode.BadOption, 'the request body is not JSON (or is too large)') });
     }
     sendJson(res, 200, await dispatchApiCall(backend, channel, raw));
+  };
+
+  /** A refusal sent before (or instead of) reading the body: close the connection so the rest is not sent. */
+  const refuseUpload = (res: ServerResponse, status: number, error: ErrorInfo): void => {
+    res.setHeader('Connection', 'close');
+    sendJson(res, status, { ok: false, error });
+  };
+
+  const handleUpload = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (req.method !== 'PUT') {
+      res.setHeader('Allow', 'PUT');
+      return refuseUpload(res, 405, errorInfo(ErrorCode.BadOption, 'uploads are PUT requests'));
+    }
+    let name: string;
+    try {
+      // The raw path, not url.pathname: the URL parser would already have resolved "..", and an encoded
+      // "/" must be seen to be refused.
+      const rawPath = (req.url ?? '').split('?')[0] ?? '';
+      name = checkUploadName(decodeURIComponent(rawPath.slice(API_UPLOAD_PREFIX.length)));
+      if (!rawPath.startsWith(API_UPLOAD_PREFIX) || url.pathname !== rawPath) throw new UploadNameError('the upload path is not /api/upload/<file name>');
+    } catch (err) {
+      return refuseUpload(res, 400, err instanceof UploadNameError ? err.toInfo() : errorInfo(ErrorCode.BadOption, 'the file name in the upload path is not valid URI encoding'));
+    }
+    const lengthHeader = req.headers['content-length'];
+    const expectedBytes = lengthHeader === undefined ? null : Number(lengthHeader);
+    if (expectedBytes !== null && !Number.isSafeInteger(expectedBytes)) return refuseUpload(res, 400, errorInfo(ErrorCode.BadOption, 'bad Content-Length'));
+    if (expectedBytes !== null && expectedBytes > maxUploadBytes) return refuseUpload(res, 413, new UploadTooLargeError(maxUploadBytes).toInfo());
+
+    // The backend reads this stream, not the request itself: when it stops early (too large) the request
+    // is only unpiped, so the 413 can still be sent. A request that ends before it is complete (client gone)
+    // fails the stream, so the partial file is removed.
+    const body = new PassThrough();
+    req.pipe(body);
+    req.on('close', () => {
+      if (!req.complete) body.destroy(new Error('the browser closed the connection before the whole file arrived'));
+    });
+    try {
+      const image = await backend.uploadImage(name, body, { expectedBytes, maxBytes: maxUploadBytes });
+      sendJson(res, 200, { ok: true, value: image });
+    } catch (err) {
+      if (req.destroyed || res.destroyed) return;
+      const status = err instanceof UploadTooLargeError ? 413 : 422;
+      if (!req.complete) res.setHeader('Connection', 'close');
+      sendJson(res, status, { ok: false, error: toErrorInfo(err) });
+    } finally {
+      req.unpipe(body);
+      if (!req.complete) req.resume();
+    }
   };
 
   const handleStatic = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

@@ -3,7 +3,7 @@
  * ipcRenderer.invoke (one channel per ApiChannels key) and one push channel. The renderer never sees
  * ipcRenderer itself, only these typed functions. Bundled to CJS (sandboxed preloads cannot import).
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ApiChannel, ApiChannels, ApiPush, ApiResult, FieldbootApi } from '../../shared/api/fieldboot-api';
 import { API_PUSH_CHANNEL } from '../../shared/api/fieldboot-api';
 
@@ -16,6 +16,18 @@ const api: FieldbootApi = {
   getState: () => invoke('serving:state'),
   startServing: (request) => invoke('serving:start', request),
   stopServing: () => invoke('serving:stop'),
+  listImages: () => invoke('images:list'),
+  addImage: (path) => invoke('images:add', { path }),
+  removeImage: (id) => invoke('images:remove', { id }),
+  // Electron >= 32 removed File.path; webUtils is the sanctioned way to learn where a dropped file lives.
+  // Only the path crosses to main, and main inspects it before trusting it.
+  pathForFile(file) {
+    try {
+      return webUtils.getPathForFile(file) || null;
+    } catch {
+      return null;
+    }
+  },
   subscribe(listener) {
     // Wrap so the renderer's callback never receives the IPC event (it carries `sender`).
     const onPush = (_event: IpcRendererEvent, push: ApiPush): void => listener(push);

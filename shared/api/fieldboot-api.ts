@@ -4,6 +4,7 @@
  */
 import type { ErrorInfo } from '../errors';
 import type { EngineEvent } from '../model/engine-event';
+import type { LibraryImage } from '../model/library-image';
 import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
 
@@ -34,13 +35,44 @@ export interface StartRequest {
 /** Result of a call: data or a user-facing error; API calls never throw across the boundary. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
-export type ApiPush = { type: 'state'; state: ServingState } | { type: 'event'; event: EngineEvent };
+export type ApiPush =
+  | { type: 'state'; state: ServingState }
+  | { type: 'event'; event: EngineEvent }
+  /** The whole image list, after every change (add, remove, a file gone or back). */
+  | { type: 'images'; images: LibraryImage[] };
+
+/** Web-mode upload progress: bytes sent so far of the file's size. */
+export interface UploadProgress {
+  sentBytes: number;
+  totalBytes: number;
+}
+
+export interface UploadOptions {
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
 
 export interface FieldbootApi {
   listInterfaces(): Promise<ApiResult<NetworkInterfaceInfo[]>>;
   getState(): Promise<ApiResult<ServingState>>;
   startServing(request: StartRequest): Promise<ApiResult<ServingState>>;
   stopServing(): Promise<ApiResult<ServingState>>;
+  /** The image library; files are re-checked, so a moved or changed ISO shows up flagged. */
+  listImages(): Promise<ApiResult<LibraryImage[]>>;
+  /** Inspect and add an ISO by its path on the machine running FieldBoot; the same file twice is one entry. */
+  addImage(path: string): Promise<ApiResult<LibraryImage>>;
+  /** Forget an image (an uploaded copy is deleted; a file added by path is never touched). */
+  removeImage(id: string): Promise<ApiResult<LibraryImage>>;
+  /**
+   * Desktop only: the local path of a dropped or picked File (Electron's webUtils.getPathForFile).
+   * Null or absent when the file has no path (web mode, or a file made in the page).
+   */
+  pathForFile?(file: File): string | null;
+  /**
+   * Web mode only: stream the file to the server (PUT /api/upload/<name>), which saves, inspects and
+   * adds it. Absent in the desktop app, which adds by path instead.
+   */
+  uploadImage?(file: File, options?: UploadOptions): Promise<ApiResult<LibraryImage>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -51,9 +83,26 @@ export interface ApiChannels {
   'serving:state': { request: void; response: ServingState };
   'serving:start': { request: StartRequest; response: ServingState };
   'serving:stop': { request: void; response: ServingState };
+  'images:list': { request: void; response: LibraryImage[] };
+  'images:add': { request: { path: string }; response: LibraryImage };
+  'images:remove': { request: { id: string }; response: LibraryImage };
 }
 export type ApiChannel = keyof ApiChannels;
-export const API_CHANNELS: readonly ApiChannel[] = ['interfaces:list', 'serving:state', 'serving:start', 'serving:stop'];
+export const API_CHANNELS: readonly ApiChannel[] = [
+  'interfaces:list',
+  'serving:state',
+  'serving:start',
+  'serving:stop',
+  'images:list',
+  'images:add',
+  'images:remove',
+];
+/**
+ * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw
+ * file as the body and the token; answered with ApiResult<LibraryImage> JSON. Not a JSON channel: the
+ * body is the image itself, streamed to disk.
+ */
+export const API_UPLOAD_PREFIX = '/api/upload/';
 /** The push channel (main → renderer). */
 export const API_PUSH_CHANNEL = 'fieldboot:push';
 

@@ -107,6 +107,24 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       await delay();
       return setState({ ...IDLE_STATE });
     },
+    // No image library here: the real one is tested with AppController (test/integration/image-library-api.test.ts).
+    async listImages() {
+      calls.push({ method: 'listImages' });
+      return [];
+    },
+    async addImage(path) {
+      calls.push({ method: 'addImage' });
+      throw new FieldbootError(ErrorCode.IsoUnreadable, `the fake backend does not read images (${path})`);
+    },
+    async removeImage(id) {
+      calls.push({ method: 'removeImage' });
+      throw new FieldbootError(ErrorCode.BadOption, `no image with id "${id}"`);
+    },
+    async uploadImage(_name, body) {
+      calls.push({ method: 'uploadImage' });
+      body.resume();
+      throw new FieldbootError(ErrorCode.IsoUnreadable, 'the fake backend does not read images');
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

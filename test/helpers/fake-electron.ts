@@ -55,6 +55,13 @@ export const ipcRenderer = {
   },
 };
 
+/** Electron's webUtils: the real one returns the dropped file's path ('' for a File made in the page). */
+export const webUtils = {
+  getPathForFile(file: { name?: string; path?: string }): string {
+    return file.path ?? '';
+  },
+};
+
 export const ipcMain = {
   handle(channel: string, handler: Handler): void {
     if (handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);

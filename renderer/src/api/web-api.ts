@@ -2,7 +2,9 @@
  * FieldbootApi over HTTP + WebSocket, for web mode (`fieldboot serve --ui`), talking to
  * electron/engine-host/web-server.ts: POST /api/call/<channel> and WS /api/events, both with the token.
  */
-import type { ApiChannel, ApiChannels, ApiPush, ApiResult, FieldbootApi } from '../../../shared/api/fieldboot-api';
+import type { ApiChannel, ApiChannels, ApiPush, ApiResult, FieldbootApi, UploadOptions } from '../../../shared/api/fieldboot-api';
+import { API_UPLOAD_PREFIX } from '../../../shared/api/fieldboot-api';
+import type { LibraryImage } from '../../../shared/model/library-image';
 import { ErrorCode, errorInfo } from '../../../shared/errors';
 
 export interface WebApiOptions {
@@ -23,6 +25,51 @@ function unreachable(detail: string): ApiResult<never> {
       'Is "fieldboot serve --ui" still running? Start it again and open the new URL it prints.',
     ),
   };
+}
+
+/**
+ * The part of XMLHttpRequest the upload uses. XHR, not fetch: fetch reports no upload progress, and
+ * Chromium streams request bodies only over HTTP/2. Typed here so this file also compiles for Node tests.
+ */
+interface UploadRequest {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  send(body: unknown): void;
+  abort(): void;
+  readonly status: number;
+  readonly responseText: string;
+  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  onabort: (() => void) | null;
+}
+
+function uploadImage(origin: string, token: string, file: File, options: UploadOptions = {}): Promise<ApiResult<LibraryImage>> {
+  const Xhr = (globalThis as unknown as { XMLHttpRequest?: new () => UploadRequest }).XMLHttpRequest;
+  if (!Xhr) return Promise.resolve(unreachable('this page cannot upload files'));
+  return new Promise((resolve) => {
+    const xhr = new Xhr();
+    const aborted = (): void =>
+      resolve({ ok: false, error: errorInfo(ErrorCode.BadOption, `the upload of ${file.name} was cancelled; nothing was added`, 'Drop the ISO on the window again.') });
+    if (options.signal?.aborted) return aborted();
+    options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.open('PUT', `${origin}${API_UPLOAD_PREFIX}${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => options.onProgress?.({ sentBytes: e.loaded, totalBytes: e.lengthComputable ? e.total : file.size });
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr.responseText) as unknown;
+      } catch {
+        /* not JSON: reported below */
+      }
+      resolve(isApiResult(body) ? (body as ApiResult<LibraryImage>) : unreachable(`HTTP ${xhr.status}`));
+    };
+    xhr.onerror = () => resolve(unreachable('the upload connection failed'));
+    xhr.onabort = aborted;
+    xhr.send(file);
+  });
 }
 
 function isApiResult(value: unknown): value is ApiResult<unknown> {
@@ -89,6 +136,10 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     getState: () => call('serving:state'),
     startServing: (request) => call('serving:start', request),
     stopServing: () => call('serving:stop'),
+    listImages: () => call('images:list'),
+    addImage: (path) => call('images:add', { path }),
+    removeImage: (id) => call('images:remove', { id }),
+    uploadImage: (file, options) => uploadImage(origin, token, file, options),
     subscribe(listener) {
       listeners.add(listener);
       if (socket === null && retryTimer === null) open();

@@ -19,7 +19,9 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
   assert.equal(electron.exposed, fake.exposed, "the code under test imported this fake as 'electron'");
   const api = electron.exposed.get('fieldboot') as FieldbootApi;
   assert.ok(api, 'window.fieldboot is exposed');
-  assert.deepEqual(Object.keys(api).sort(), ['getState', 'listInterfaces', 'startServing', 'stopServing', 'subscribe']);
+  assert.deepEqual(Object.keys(api).sort(), [
+    'addImage', 'getState', 'listImages', 'listInterfaces', 'pathForFile', 'removeImage', 'startServing', 'stopServing', 'subscribe',
+  ]);
 
   const backend = createFakeBackend({ transitionMs: 1 });
   const unregister = registerIpc(backend, electron.fakeWindow as never);

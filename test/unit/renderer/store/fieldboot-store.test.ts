@@ -20,6 +20,9 @@ function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
       return ok<ServingState>({ ...IDLE_STATE, phase: 'serving', interface: r.interface, dhcpMode: r.dhcpMode, serverIp: '192.168.77.1' });
     },
     stopServing: () => ok(IDLE_STATE),
+    listImages: () => ok([]),
+    addImage: () => Promise.resolve({ ok: false, error: errorInfo('iso-unreadable', 'not scripted') }),
+    removeImage: () => Promise.resolve({ ok: false, error: errorInfo('bad-option', 'not scripted') }),
     subscribe: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

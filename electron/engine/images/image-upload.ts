@@ -44,7 +44,9 @@ export class UploadInterruptedError extends FieldbootError {
 }
 
 function formatLimit(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 ? 1 : 0)} GiB` : `${Math.ceil(bytes / 1024 ** 2)} MiB`;
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 ? 1 : 0)} GiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(bytes % 1024 ** 2 ? 1 : 0)} MiB`;
+  return `${bytes} bytes`;
 }
 
 // Windows refuses these device names with any extension; an image saved as "CON.iso" could never be opened there.

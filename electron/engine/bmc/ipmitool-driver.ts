@@ -39,10 +39,17 @@ export function ipmitoolBin(opts: IpmitoolOptions = {}): string {
   return opts.bin ?? process.env.FIELDBOOT_IPMITOOL ?? 'ipmitool';
 }
 
-/** Retries so that ipmitool gives up on its own (and says why) before our hard deadline kills it. */
+/**
+ * Retries so that ipmitool gives up on its own (and says why) before our hard deadline kills it. ipmitool
+ * 1.8.19 lanplus waits N, 2N, 3N... per retry and does it for two probes, so an unreachable BMC takes about
+ * R(R+1)N seconds (measured with N=1: R=1 2.1 s, R=2 6.2 s, R=3 12.4 s, R=4 20.8 s). Use at most 60% of
+ * the time left.
+ */
 export function retriesFor(timeoutMs: number): number {
-  const n = Math.floor(timeoutMs / 1000 / MESSAGE_TIMEOUT_S) - 2;
-  return Math.min(MAX_RETRIES, Math.max(MIN_RETRIES, n));
+  const budgetS = (0.6 * timeoutMs) / 1000;
+  let r = MIN_RETRIES;
+  while (r < MAX_RETRIES && (r + 1) * (r + 2) * MESSAGE_TIMEOUT_S <= budgetS) r++;
+  return r;
 }
 
 /** argv and environment for one ipmitool call. The password is in `env` only. */
@@ -107,7 +114,8 @@ export function spawnIpmitool(inv: IpmitoolInvocation, timeoutMs: number): Promi
  */
 function withoutNoise(stderr: string): string[] {
   const out: string[] = [];
-  const lines = stderr.split('\n').map((l) => l.trim());
+  // ipmitool prefixes some RAKP messages with "> ".
+  const lines = stderr.split('\n').map((l) => l.trim().replace(/^>\s*/, ''));
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line) continue;

@@ -126,7 +126,8 @@ export const BMC_ERROR_HINTS: Record<BmcErrorKind, string> = {
   'not-supported': 'This BMC does not support that command. Set the boot device in its web interface instead.',
   'insufficient-privilege': 'The BMC user needs the Operator or Administrator privilege for this.',
   'certificate-changed': 'The BMC presented a different TLS certificate than the first time. If its certificate was really replaced, remove the BMC and add it again; otherwise something is intercepting the connection.',
-  'tool-missing': 'IPMI needs ipmitool. Install it (Debian/Ubuntu: apt install ipmitool; Fedora: dnf install ipmitool; macOS: brew install ipmitool).',
+  'tool-missing':
+    'IPMI needs ipmitool. Install it (Debian/Ubuntu: apt install ipmitool; Fedora: dnf install ipmitool; macOS: brew install ipmitool). On Windows, point FIELDBOOT_IPMITOOL at an ipmitool.exe, or use the BMC over Redfish.',
   failed: 'The BMC reported an error; see the detail.',
 };
 

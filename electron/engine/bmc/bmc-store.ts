@@ -213,15 +213,21 @@ function publicEntry(b: StoredBmc): BmcEntry {
 }
 
 export class BmcStore {
+  private keyBuffer: Buffer | null = null;
+
   private constructor(
     readonly stateDir: string,
-    private readonly key: Buffer,
     private data: StoreFile,
   ) {}
 
-  /** Open (or start) the list in stateDir. Creates the key on first use. */
+  /** Loaded (or created) only when a password is sealed or opened: listing never writes a key. */
+  private get key(): Buffer {
+    this.keyBuffer ??= loadOrCreateKey(this.stateDir);
+    return this.keyBuffer;
+  }
+
+  /** Open (or start) the list in stateDir. */
   static open(stateDir: string): BmcStore {
-    const key = loadOrCreateKey(stateDir);
     const path = join(stateDir, BMC_STORE_FILE);
     let data: StoreFile = { version: STORE_VERSION, bmcs: [] };
     if (existsSync(path)) {
@@ -233,7 +239,7 @@ export class BmcStore {
         throw new BmcStoreError(`cannot read ${path}: ${(err as Error).message}`);
       }
     }
-    return new BmcStore(stateDir, key, data);
+    return new BmcStore(stateDir, data);
   }
 
   get path(): string {

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BmcProtocol } from '../../../../shared/model/bmc';
@@ -123,13 +123,18 @@ test('store: a changed ciphertext, tag, IV or a swapped secret is detected, not 
 
 test('store: a key file left group-readable is tightened to 0600; a short key is refused', (t) => {
   const dir = tmp(t);
-  BmcStore.open(dir).save();
   const key = join(dir, BMC_KEY_FILE);
+  const first = BmcStore.open(dir);
+  first.list();
+  first.save();
+  assert.equal(existsSync(key), false, 'listing and saving an empty list writes no key');
+  first.add({ host: '10.0.0.3', user: 'admin', password: 'pw' });
+  first.save();
   chmodSync(key, 0o644);
-  BmcStore.open(dir);
+  assert.equal(BmcStore.open(dir).targets({ all: true })[0]!.password, 'pw');
   assert.equal(statSync(key).mode & 0o777, 0o600);
   writeFileSync(key, Buffer.alloc(16));
-  assert.throws(() => BmcStore.open(dir), /32-byte key/);
+  assert.throws(() => BmcStore.open(dir).targets({ all: true }), /32-byte key/);
 });
 
 test('store: add updates the same host:port; names, selection by name/host/id; remove', (t) => {

@@ -25,7 +25,9 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     controller = new AppController({ baseConfig: { stateDir: join(app.getPath('userData'), 'state') } });
-    window = createMainWindow();
+    // Only unpackaged runs (npm run dev) may point the window at the Vite dev server.
+    const devServerUrl = !app.isPackaged ? process.env.FIELDBOOT_DEV_URL : undefined;
+    window = createMainWindow(devServerUrl ? { devServerUrl } : {});
     unregister = registerIpc(controller, window);
     window.on('closed', () => {
       unregister?.();

@@ -11,6 +11,8 @@ export interface MainWindowOptions {
   preloadPath?: string;
   /** Default: dist/renderer/index.html, the Vite build. */
   indexHtmlPath?: string;
+  /** `npm run dev`: load the Vite dev server (http://127.0.0.1 only) instead of the built files. */
+  devServerUrl?: string;
 }
 
 // After bundling, import.meta.url is dist/electron/main.cjs (scripts/build.mjs maps it).
@@ -48,6 +50,7 @@ export function createMainWindow(options: MainWindowOptions = {}): BrowserWindow
   contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
   window.once('ready-to-show', () => window.show());
-  void window.loadFile(options.indexHtmlPath ?? DEFAULT_INDEX_HTML);
+  if (options.devServerUrl && /^http:\/\/127\.0\.0\.1:\d+\/?$/.test(options.devServerUrl)) void window.loadURL(options.devServerUrl);
+  else void window.loadFile(options.indexHtmlPath ?? DEFAULT_INDEX_HTML);
   return window;
 }

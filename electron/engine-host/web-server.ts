@@ -232,7 +232,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const image = await backend.uploadImage(name, body, { expectedBytes, maxBytes: maxUploadBytes });
       sendJson(res, 200, { ok: true, value: image });
     } catch (err) {
-      if (req.destroyed || res.destroyed) return;
+      // (Not req.destroyed: a request read to its end is destroyed too, and still wants its answer.)
+      if (res.destroyed || res.headersSent) return;
       const status = err instanceof UploadTooLargeError ? 413 : 422;
       if (!req.complete) res.setHeader('Connection', 'close');
       sendJson(res, status, { ok: false, error: toErrorInfo(err) });

@@ -352,6 +352,20 @@ describe('HTTP server with curl', { skip: !hasCommand('curl') && 'needs curl' },
     }
   });
 
+  test('stop() during a download ends it and releases its handle', async () => {
+    const own = await startHttp({ mounts });
+    const fds0 = await fdCount();
+    const dl = curl(['--limit-rate', '8M', '-o', '/dev/null', `http://${LOOPBACK}:${own.port}/tree/big.bin`], 20_000);
+    await waitFor(() => own.server.openFileCount() === 1, 5000, 'the download to start');
+    await own.close();
+    const r = await dl;
+    assert.notEqual(r.code, 0, 'curl saw the transfer cut');
+    assert.equal(own.server.openFileCount(), 0);
+    assert.deepEqual(own.server.services(), []);
+    await sleep(50);
+    assert.ok((await fdCount()) <= fds0 - 1, 'the listener and the file descriptor are gone');
+  });
+
   test('bind errors name the port and the address', async () => {
     const clash = new HttpServer({ bindAddress: LOOPBACK, port: h.port }, { emit: () => {}, logSink: () => {} });
     await assert.rejects(clash.start(), (err: unknown) => {

@@ -28,5 +28,7 @@ const common = {
 await build({ ...common, entryPoints: [join(root, 'electron/main.ts')], outfile: join(root, 'dist/electron/main.cjs'), external: ['electron'] });
 await build({ ...common, entryPoints: [join(root, 'electron/preload/index.ts')], outfile: join(root, 'dist/electron/preload.cjs'), external: ['electron'] });
 // The engine sits beside main.cjs as engine.cjs: EngineHost looks for it there.
-await build({ ...common, entryPoints: [join(root, 'electron/engine/main.ts')], outfile: join(root, 'dist/electron/engine.cjs'), external: ['electron'] });
+// dtrace-provider (bunyan's optional native add-on, via ftp-srv) has a dynamic require esbuild cannot
+// bundle; bunyan requires it inside try/catch, so leaving it out is what it expects.
+await build({ ...common, entryPoints: [join(root, 'electron/engine/main.ts')], outfile: join(root, 'dist/electron/engine.cjs'), external: ['electron', 'dtrace-provider'] });
 console.log('built dist/renderer and dist/electron/{main,preload,engine}.cjs');

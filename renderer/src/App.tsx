@@ -1,12 +1,39 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useStore } from 'zustand';
 import type { ApiMode } from './api/get-api';
 import { EventLog } from './features/events/EventLog';
+import { DropOverlay } from './features/images/DropOverlay';
+import { ImagesScreen } from './features/images/ImagesScreen';
 import { NetworkScreen } from './features/network/NetworkScreen';
 import type { FieldbootStore } from './store/fieldboot-store';
 import { StoreProvider } from './store/store-context';
 
+type Screen = 'network' | 'images';
+
 export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
+  const [screen, setScreen] = useState<Screen>('network');
+  const imageCount = useStore(store, (s) => s.images.length);
+  // A drop anywhere adds the files and shows where they went.
+  const onFiles = useCallback(
+    (files: File[]) => {
+      setScreen('images');
+      void store.getState().addImageFiles(files);
+    },
+    [store],
+  );
+  const tab = (id: Screen, label: string) => (
+    <button
+      type="button"
+      role="tab"
+      className={`nav-tab${screen === id ? ' is-current' : ''}`}
+      aria-selected={screen === id}
+      data-testid={`nav-${id}`}
+      onClick={() => setScreen(id)}
+    >
+      {label}
+    </button>
+  );
   return (
     <StoreProvider store={store}>
       <div className="app">
@@ -15,16 +42,21 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
             <span className="brand-name">FieldBoot</span>
             <span className="brand-tagline">PXE install server</span>
           </div>
+          <nav className="app-nav" role="tablist" aria-label="Screens">
+            {tab('network', 'Network')}
+            {tab('images', imageCount > 0 ? `Images (${imageCount})` : 'Images')}
+          </nav>
           <span className="mode-tag" data-testid="api-mode" title={mode === 'web' ? 'Driven from a browser (fieldboot serve --ui)' : 'Desktop app'}>
             {mode === 'web' ? 'Web mode' : 'Desktop'}
           </span>
         </header>
         <main className="app-main">
-          <NetworkScreen />
+          {screen === 'network' ? <NetworkScreen /> : <ImagesScreen mode={mode} />}
           <aside className="app-side">
             <EventLog />
           </aside>
         </main>
+        <DropOverlay onFiles={onFiles} />
       </div>
     </StoreProvider>
   );

@@ -8,6 +8,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiPush, FieldbootApi, ServingState } from '../../../shared/api/fieldboot-api';
 import { IDLE_STATE } from '../../../shared/api/fieldboot-api';
 import type { ErrorInfo } from '../../../shared/errors';
+import { ErrorCode, errorInfo } from '../../../shared/errors';
+import type { LibraryImage } from '../../../shared/model/library-image';
 import type { EngineEvent } from '../../../shared/model/engine-event';
 import type { NetworkInterfaceInfo } from '../../../shared/model/network';
 import { DhcpMode } from '../../../shared/model/serve-config';
@@ -21,6 +23,22 @@ export interface LoggedEvent {
 }
 
 export type LoadStatus = 'loading' | 'ready' | 'error';
+
+/** A dropped file on its way into the library: being uploaded (web mode) or inspected. */
+export interface PendingImage {
+  key: number;
+  fileName: string;
+  phase: 'uploading' | 'checking';
+  sentBytes: number;
+  totalBytes: number;
+}
+
+/** Why a dropped file was not added, kept until dismissed or the next drop. */
+export interface ImageRefusal {
+  key: number;
+  fileName: string;
+  error: ErrorInfo;
+}
 
 export interface FieldbootState {
   interfaces: NetworkInterfaceInfo[];
@@ -37,6 +55,12 @@ export interface FieldbootState {
   actionError: ErrorInfo | null;
   /** Newest first. */
   events: LoggedEvent[];
+  /** The image library, as the backend last told it. */
+  images: LibraryImage[];
+  imagesStatus: LoadStatus;
+  imagesError: ErrorInfo | null;
+  pendingImages: PendingImage[];
+  imageRefusals: ImageRefusal[];
 
   /** Load everything and follow pushes; returns the unsubscribe. */
   connect(): () => void;
@@ -47,6 +71,13 @@ export interface FieldbootState {
   startServing(): Promise<void>;
   stopServing(): Promise<void>;
   clearEvents(): void;
+  refreshImages(): Promise<void>;
+  /** Dropped or picked files: added by path (desktop) or uploaded (web mode). */
+  addImageFiles(files: File[]): Promise<void>;
+  /** Re-inspect an image by its path (after the file changed). */
+  recheckImage(id: string): Promise<void>;
+  removeImage(id: string): Promise<void>;
+  dismissImageRefusal(key: number): void;
 }
 
 export type FieldbootStore = StoreApi<FieldbootState>;
@@ -80,8 +111,14 @@ function isActive(state: ServingState): boolean {
   return state.phase === 'starting' || state.phase === 'serving' || state.phase === 'stopping';
 }
 
+/** Keeps `images` in the backend's order with `image` replacing its old entry (or appended). */
+function upsertImage(images: LibraryImage[], image: LibraryImage): LibraryImage[] {
+  return images.some((i) => i.id === image.id) ? images.map((i) => (i.id === image.id ? image : i)) : [...images, image];
+}
+
 export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
   let nextEventId = 1;
+  let nextImageKey = 1;
   return createStore<FieldbootState>()((set, get) => {
     const applyServing = (serving: ServingState): void => {
       const patch: Partial<FieldbootState> = { serving };
@@ -103,7 +140,37 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
           if (!isLoggable(push.event)) return;
           set((s) => ({ events: [{ id: nextEventId++, event: push.event }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
+        case 'images':
+          set({ images: push.images, imagesStatus: 'ready', imagesError: null });
+          return;
       }
+    };
+
+    const updatePending = (key: number, patch: Partial<PendingImage>): void =>
+      set((s) => ({ pendingImages: s.pendingImages.map((p) => (p.key === key ? { ...p, ...patch } : p)) }));
+
+    const addOne = async (file: File): Promise<void> => {
+      const key = nextImageKey++;
+      const path = api.pathForFile?.(file) ?? null;
+      const upload = api.uploadImage;
+      set((s) => ({
+        pendingImages: [...s.pendingImages, { key, fileName: file.name, phase: path === null && upload ? 'uploading' : 'checking', sentBytes: 0, totalBytes: file.size }],
+      }));
+      let result;
+      if (path !== null) result = await api.addImage(path);
+      else if (upload) {
+        result = await upload(file, {
+          onProgress: ({ sentBytes, totalBytes }) => updatePending(key, { sentBytes, totalBytes, phase: sentBytes >= totalBytes ? 'checking' : 'uploading' }),
+        });
+      } else {
+        result = { ok: false as const, error: errorInfo(ErrorCode.BadOption, `cannot read where ${file.name} is stored`, 'Drop the file from a folder on this computer.') };
+      }
+      set((s) => ({
+        pendingImages: s.pendingImages.filter((p) => p.key !== key),
+        ...(result.ok
+          ? { images: upsertImage(s.images, result.value) }
+          : { imageRefusals: [...s.imageRefusals, { key, fileName: file.name, error: result.error }].slice(-5) }),
+      }));
     };
 
     return {
@@ -118,6 +185,11 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
       busy: false,
       actionError: null,
       events: [],
+      images: [],
+      imagesStatus: 'loading',
+      imagesError: null,
+      pendingImages: [],
+      imageRefusals: [],
 
       connect() {
         const unsubscribe = api.subscribe(onPush);
@@ -125,6 +197,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
           if (r.ok) applyServing(r.value);
         });
         void get().refreshInterfaces();
+        void get().refreshImages();
         return unsubscribe;
       },
 
@@ -186,6 +259,41 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
 
       clearEvents() {
         set({ events: [] });
+      },
+
+      async refreshImages() {
+        const r = await api.listImages();
+        if (r.ok) set({ images: r.value, imagesStatus: 'ready', imagesError: null });
+        else set({ imagesStatus: 'error', imagesError: r.error });
+      },
+
+      async addImageFiles(files) {
+        // A new drop replaces old refusals: the list of problems is about what was just dropped.
+        set({ imageRefusals: [] });
+        // One at a time: two multi-GB uploads side by side are each slower and fill the disk twice as fast.
+        for (const file of files) await addOne(file);
+      },
+
+      async recheckImage(id) {
+        const image = get().images.find((i) => i.id === id);
+        if (!image) return;
+        const key = nextImageKey++;
+        set((s) => ({ pendingImages: [...s.pendingImages, { key, fileName: image.fileName, phase: 'checking', sentBytes: 0, totalBytes: image.size }] }));
+        const r = await api.addImage(image.path);
+        set((s) => ({
+          pendingImages: s.pendingImages.filter((p) => p.key !== key),
+          ...(r.ok ? { images: upsertImage(s.images, r.value) } : { imageRefusals: [...s.imageRefusals, { key, fileName: image.fileName, error: r.error }] }),
+        }));
+      },
+
+      async removeImage(id) {
+        const r = await api.removeImage(id);
+        if (r.ok) set((s) => ({ images: s.images.filter((i) => i.id !== id) }));
+        else set((s) => ({ imageRefusals: [...s.imageRefusals, { key: nextImageKey++, fileName: id, error: r.error }] }));
+      },
+
+      dismissImageRefusal(key) {
+        set((s) => ({ imageRefusals: s.imageRefusals.filter((r) => r.key !== key) }));
       },
     };
   });

@@ -18,7 +18,18 @@ export function useFieldboot<T>(selector: (state: FieldbootState) => T): T {
 /** The store's actions; they never change, so using them does not re-render. */
 export function useFieldbootActions(): Pick<
   FieldbootState,
-  'refreshInterfaces' | 'selectInterface' | 'setDhcpMode' | 'setRange' | 'startServing' | 'stopServing' | 'clearEvents'
+  | 'refreshInterfaces'
+  | 'selectInterface'
+  | 'setDhcpMode'
+  | 'setRange'
+  | 'startServing'
+  | 'stopServing'
+  | 'clearEvents'
+  | 'refreshImages'
+  | 'addImageFiles'
+  | 'recheckImage'
+  | 'removeImage'
+  | 'dismissImageRefusal'
 > {
   const store = useContext(StoreContext);
   if (!store) throw new Error('useFieldbootActions outside <StoreProvider>');

@@ -22,6 +22,9 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
   assert.deepEqual(Object.keys(api).sort(), [
     'addImage', 'getState', 'listImages', 'listInterfaces', 'pathForFile', 'removeImage', 'startServing', 'stopServing', 'subscribe',
   ]);
+  // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
+  assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');
+  assert.equal(api.pathForFile?.({} as never), null);
 
   const backend = createFakeBackend({ transitionMs: 1 });
   const unregister = registerIpc(backend, electron.fakeWindow as never);

@@ -21,10 +21,13 @@ import { resolveResourcesDir } from './paths';
 import { describeServer, probeDhcpServers, SESSION_PROBE_TIMEOUT_MS } from './servers/dhcp-probe';
 import { DhcpServer } from './servers/dhcp-server';
 import type { NetworkService, ServiceContext } from './servers/network-service';
+import { HttpServer } from './servers/http-server';
 import { TftpServer } from './servers/tftp-server';
 
-/** The TFTP path of the script handed to clients already running iPXE. */
+/** The path of the script handed to clients already running iPXE (TFTP root, and under HTTP_BOOT_PREFIX). */
 export const IPXE_SCRIPT_PATH = 'fieldboot.ipxe';
+/** Where the boot tree (loaders, scripts, --root) is mounted on the HTTP server. */
+export const HTTP_BOOT_PREFIX = '/boot/';
 
 export interface SessionPlan {
   serverIp: string;
@@ -99,7 +102,9 @@ export class Session {
         ? { efiArm64BootFile: DEFAULT_BOOT_FILES.efiArm64 }
         : {}),
       ipxeScriptPath: IPXE_SCRIPT_PATH,
-      ipxeScriptOverHttp: false,
+      // iPXE fetches its script, and UEFI HTTP boot its loader, from the HTTP server's boot mount.
+      ipxeScriptOverHttp: true,
+      httpPathPrefix: HTTP_BOOT_PREFIX.slice(1),
     };
     return { serverIp: addr.address, prefix: addr.prefix, range, bootPolicy };
   }
@@ -121,6 +126,8 @@ export class Session {
 
     const services: NetworkService[] = [];
     services.push(new TftpServer({ bindAddress: plan.serverIp, port: cfg.tftpPort ?? DEFAULT_PORTS.tftp, source }, this.ctx));
+    // The same boot files over HTTP: iPXE scripts and kernels, UEFI HTTP boot loaders.
+    services.push(new HttpServer({ bindAddress: plan.serverIp, port: cfg.httpPort ?? DEFAULT_PORTS.http, mounts: [{ prefix: HTTP_BOOT_PREFIX, source }] }, this.ctx));
     if (cfg.dhcpMode !== DhcpMode.Off) {
       services.push(
         new DhcpServer(

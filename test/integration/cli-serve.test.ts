@@ -70,7 +70,7 @@ test('serve --root on loopback: ready event, a real tftp-hpa client fetches a fi
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 8)) & 255;
   writeFileSync(join(tree, 'pxelinux.cfg', 'default'), 'DEFAULT linux\n');
   writeFileSync(join(tree, 'kernel.bin'), payload);
-  const child = spawn(process.execPath, [...CLI, 'serve', '--interface', 'lo', '--dhcp', 'off', '--root', tree, '--tftp-port', '16972', '--state-dir', join(dir, 'state'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, 'serve', '--interface', 'lo', '--dhcp', 'off', '--root', tree, '--tftp-port', '16972', '--http-port', '18972', '--state-dir', join(dir, 'state'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: { type: string; [k: string]: unknown }[] = [];
   let buf = '';
   const waiters: (() => void)[] = [];
@@ -98,13 +98,17 @@ test('serve --root on loopback: ready event, a real tftp-hpa client fetches a fi
   try {
     const ready = await waitFor((e) => e.type === 'ready');
     assert.equal(ready.serverIp, '127.0.0.1');
-    assert.deepEqual((ready.services as { name: string; port: number }[]).map((s) => [s.name, s.port]), [['tftp', 16972]]);
+    assert.deepEqual((ready.services as { name: string; port: number }[]).map((s) => [s.name, s.port]), [['tftp', 16972], ['http', 18972]]);
     const out = join(dir, 'got.bin');
     await run('tftp', ['127.0.0.1', '16972', '-m', 'binary', '-c', 'get', 'kernel.bin', out], { timeout: 20_000 });
     assert.ok(readFileSync(out).equals(payload), 'bytes identical');
     const end = await waitFor((e) => e.type === 'file' && e.action === 'end');
     assert.equal(end.bytes, payload.length);
     assert.match(String(end.path), /kernel\.bin$/);
+    // The same tree over HTTP, under /boot/.
+    const http = await run('curl', ['-sS', '-o', out, '-w', '%{http_code}', 'http://127.0.0.1:18972/boot/kernel.bin'], { timeout: 20_000 });
+    assert.equal(http.stdout, '200');
+    assert.ok(readFileSync(out).equals(payload), 'HTTP bytes identical');
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     assert.equal(code, 0);

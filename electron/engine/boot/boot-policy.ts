@@ -29,6 +29,8 @@ export interface BootPolicyConfig {
    */
   ipxeScriptPath?: string;
   ipxeScriptOverHttp?: boolean;
+  /** Where the boot files sit on the HTTP server ("boot/" gives http://server/boot/ipxe.efi). */
+  httpPathPrefix?: string;
 }
 
 export interface BootAnswer {
@@ -57,7 +59,7 @@ export function decideBoot(facts: ClientFacts, config: BootPolicyConfig): BootAn
   if (!isBootClient(facts)) return null;
   const firmware = firmwareOf(facts.arch);
   const http = (path: string) =>
-    `http://${config.serverIp}${config.httpPort === 80 ? '' : `:${config.httpPort}`}/${path.replace(/^\/+/, '')}`;
+    `http://${config.serverIp}${config.httpPort === 80 ? '' : `:${config.httpPort}`}/${config.httpPathPrefix ?? ''}${path.replace(/^\/+/, '')}`;
 
   const answer = loaderFor(firmware, config, http);
   // A client already running iPXE that would be handed an iPXE loader gets the script instead: loading

@@ -306,7 +306,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
 
+  // An ISO upload can take many minutes: no whole-request deadline (Node's default is 300 s), but a
+  // connection that sends nothing for a minute is dropped, and headers must arrive promptly.
+  server.requestTimeout = 0;
+  server.headersTimeout = 10_000;
+  server.setTimeout(60_000, (socket) => socket.destroy());
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The event socket is long-lived and often quiet: the idle deadline above is for HTTP requests only.
+    (socket as Duplex & { setTimeout?: (ms: number) => void }).setTimeout?.(0);
     socket.on('error', () => socket.destroy());
     if (!hostAndOriginOk(req)) return refuseUpgrade(socket, '403 Forbidden');
     let url: URL;

@@ -51,6 +51,8 @@ export class LeasePool {
   private readonly reservedByMac = new Map<string, Reservation>();
   private readonly reservedIps = new Map<Ipv4, string>();
   private readonly excluded = new Set<Ipv4>();
+  /** Addresses whose lease changed since the last takeChanges(): the lease store writes only these. */
+  private readonly dirty = new Set<Ipv4>();
   /** Addresses below this have had a lease record, so the search for a never-used one resumes here. */
   private unusedCursor: Ipv4;
 
@@ -143,6 +145,7 @@ export class LeasePool {
     if (l && l.state === 'offered') {
       l.expiresAt = Math.min(l.expiresAt, now);
       l.state = 'released';
+      this.dirty.add(l.ip);
       return l;
     }
     return undefined;
@@ -154,6 +157,7 @@ export class LeasePool {
     if (!l || !this.owns(l, c) || l.state === 'declined') return undefined;
     l.state = 'released';
     l.expiresAt = now;
+    this.dirty.add(l.ip);
     return l;
   }
 
@@ -169,14 +173,23 @@ export class LeasePool {
 
   /** Everything, for persistence. */
   records(): LeaseRecord[] {
-    return [...this.byIp.values()].map((l) => ({
-      ip: formatIpv4(l.ip),
-      mac: l.mac,
-      ...(l.clientId ? { clientId: l.clientId } : {}),
-      ...(l.hostname ? { hostname: l.hostname } : {}),
-      state: l.state,
-      expiresAt: l.expiresAt,
-    }));
+    return [...this.byIp.values()].map(toRecord);
+  }
+
+  /**
+   * What changed since the last call (then forgotten): the current lease of each changed address, or the address
+   * alone when it has none now. Lets the lease store write O(changes), not O(leases), per batch.
+   */
+  takeChanges(): { changed: LeaseRecord[]; removed: string[] } {
+    const changed: LeaseRecord[] = [];
+    const removed: string[] = [];
+    for (const ip of this.dirty) {
+      const l = this.byIp.get(ip);
+      if (l) changed.push(toRecord(l));
+      else removed.push(formatIpv4(ip));
+    }
+    this.dirty.clear();
+    return { changed, removed };
   }
 
   private owns(l: Lease, c: PoolClient): boolean {
@@ -227,7 +240,10 @@ export class LeasePool {
   }
 
   private refresh(l: Lease, c: PoolClient): Lease {
-    if (c.hostname) l.hostname = c.hostname;
+    if (c.hostname && c.hostname !== l.hostname) {
+      l.hostname = c.hostname;
+      this.dirty.add(l.ip);
+    }
     return l;
   }
 
@@ -235,6 +251,7 @@ export class LeasePool {
     const prev = this.byIp.get(lease.ip);
     if (prev) this.remove(prev);
     this.byIp.set(lease.ip, lease);
+    this.dirty.add(lease.ip);
     if (lease.state !== 'declined') {
       this.byKey.set(lease.key, lease);
       this.byMac.set(lease.mac, lease);
@@ -242,10 +259,24 @@ export class LeasePool {
   }
 
   private remove(l: Lease): void {
-    if (this.byIp.get(l.ip) === l) this.byIp.delete(l.ip);
+    if (this.byIp.get(l.ip) === l) {
+      this.byIp.delete(l.ip);
+      this.dirty.add(l.ip);
+    }
     if (this.byKey.get(l.key) === l) this.byKey.delete(l.key);
     if (this.byMac.get(l.mac) === l) this.byMac.delete(l.mac);
   }
+}
+
+function toRecord(l: Lease): LeaseRecord {
+  return {
+    ip: formatIpv4(l.ip),
+    mac: l.mac,
+    ...(l.clientId ? { clientId: l.clientId } : {}),
+    ...(l.hostname ? { hostname: l.hostname } : {}),
+    state: l.state,
+    expiresAt: l.expiresAt,
+  };
 }
 
 /** Holds its address right now (a bound lease, an outstanding offer, a declined address in quarantine). */

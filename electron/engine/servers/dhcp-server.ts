@@ -230,6 +230,7 @@ export class DhcpServer implements NetworkService {
     this.pool = new LeasePool({ range, serverIp, prefix: o.prefix, reservations, excluded }, records);
     const pool = this.pool;
     this.store.setSnapshot(() => pool.records());
+    this.store.setChanges(() => pool.takeChanges());
     if (records.length) this.log.info(`loaded ${records.length} leases from ${this.store.path}`);
   }
 

@@ -101,3 +101,25 @@ test('10,000 clients allocate in well under a second', () => {
   for (let i = 0; i < 10_000; i++) assert.ok(pool.offer({ mac: `m${i}` }, undefined, 0, HOLD));
   assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
 });
+
+test('takeChanges reports each changed address once (its lease now, or removed), then nothing until the next change', () => {
+  const pool = new LeasePool(cfg('10.0.0.10', '10.0.0.20'));
+  const a = pool.offer(A, undefined, 0, HOLD)!;
+  pool.bind(A, a.ip, 0, LEASE);
+  pool.offer(B, undefined, 0, HOLD);
+  const first = pool.takeChanges();
+  assert.deepEqual(first.changed.map((r) => `${r.ip} ${r.mac} ${r.state}`).sort(), ['10.0.0.10 52:54:00:00:00:0a bound', '10.0.0.11 52:54:00:00:00:0b offered']);
+  assert.deepEqual(first.removed, []);
+  assert.deepEqual(pool.takeChanges(), { changed: [], removed: [] });
+  // In-place changes count too: RELEASE, a withdrawn offer.
+  pool.release(A, a.ip, 10);
+  pool.cancelOffer(B, 10);
+  assert.deepEqual(pool.takeChanges().changed.map((r) => `${r.ip} ${r.state}`).sort(), ['10.0.0.10 released', '10.0.0.11 released']);
+  // A client moving to its requested address frees the old one: the old address is reported as removed.
+  pool.offer(C, undefined, 20, HOLD); // 10.0.0.12
+  pool.takeChanges();
+  pool.bind(C, ip('10.0.0.15'), 30, LEASE);
+  const moved = pool.takeChanges();
+  assert.deepEqual(moved.changed.map((r) => r.ip), ['10.0.0.15']);
+  assert.deepEqual(moved.removed, ['10.0.0.12']);
+});

@@ -40,7 +40,8 @@ if (tiers.includes('ui')) {
 console.log(`running ${files.length} test files: ${tiers.join(', ')}`);
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...extra, ...files.map((f) => relative(root, f))],
+  // A stuck test fails after 10 minutes, and a leaked handle cannot keep the run alive after the last test.
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', ...extra, ...files.map((f) => relative(root, f))],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } },
 );
 process.exit(r.status ?? 1);

@@ -15,6 +15,7 @@ import { createLog, type Log } from '../log';
 import { compileFtpMounts, FtpReadOnlyFileSystem, type FtpMount } from './ftp-file-system';
 import type { CompiledMount } from './http-mounts';
 import { clientLabel, TransferReport } from './http-transfer-report';
+import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
 
 export type { FtpMount } from './ftp-file-system';
@@ -126,17 +127,11 @@ export class FtpServer implements NetworkService {
     });
     (ftp as unknown as NodeJS.EventEmitter).on('server-error', ({ error }: { error: Error }) => this.log.warn(`listener error: ${error.message}`));
 
-    const where = `${o.bindAddress}:${this.port}`;
     try {
       await ftp.listen();
     } catch (err) {
       await ftp.close().catch(() => {});
-      const code = (err as { code?: unknown }).code;
-      const detail = err instanceof Error ? err.message : String(err);
-      if (code === 'EADDRINUSE') throw new FieldbootError(ErrorCode.PortInUse, `FTP port ${this.port} on ${o.bindAddress} is already in use (${detail})`);
-      if (code === 'EACCES' || code === 'EPERM') throw new FieldbootError(ErrorCode.NoPrivilege, `No permission to open FTP port ${this.port} on ${o.bindAddress} (${detail})`);
-      if (code === 'EADDRNOTAVAIL') throw new FieldbootError(ErrorCode.NoIpv4OnInterface, `Cannot listen for FTP on ${where}: no interface has that address (${detail})`);
-      throw new FieldbootError(ErrorCode.Internal, `Cannot listen for FTP on ${where}: ${detail}`);
+      throw listenError(err, 'FTP', o.bindAddress, this.port);
     }
     const server = (ftp as unknown as { server: import('node:net').Server }).server;
     server.maxConnections = o.maxConnections ?? DEFAULT_FTP_MAX_CONNECTIONS;

@@ -28,6 +28,7 @@ import {
 import { parseRange } from './http-range';
 import { encodePath, parseRequestTarget } from './http-request-path';
 import { clientLabel, plainAddress, TransferReport } from './http-transfer-report';
+import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
 
 export type { HttpFileMount, HttpHandler, HttpHandlerContext, HttpHandlerMount, HttpMount, HttpReply, HttpSourceMount } from './http-mounts';
@@ -172,7 +173,6 @@ export class HttpServer implements NetworkService {
       this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
     });
     server.on('clientError', (err: Error & { code?: string }, socket: Socket) => this.onClientError(err, socket));
-    const where = `${o.bindAddress}:${this.port}`;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -183,12 +183,7 @@ export class HttpServer implements NetworkService {
       });
     } catch (err) {
       server.close();
-      const code = (err as { code?: unknown }).code;
-      const detail = err instanceof Error ? err.message : String(err);
-      if (code === 'EADDRINUSE') throw new FieldbootError(ErrorCode.PortInUse, `HTTP port ${this.port} on ${o.bindAddress} is already in use (${detail})`);
-      if (code === 'EACCES' || code === 'EPERM') throw new FieldbootError(ErrorCode.NoPrivilege, `No permission to open HTTP port ${this.port} on ${o.bindAddress} (${detail})`);
-      if (code === 'EADDRNOTAVAIL') throw new FieldbootError(ErrorCode.NoIpv4OnInterface, `Cannot listen for HTTP on ${where}: no interface has that address (${detail})`);
-      throw new FieldbootError(ErrorCode.Internal, `Cannot listen for HTTP on ${where}: ${detail}`);
+      throw listenError(err, 'HTTP', o.bindAddress, this.port);
     }
     server.on('error', (err) => this.log.warn(`listener error: ${err.message}`));
     this.server = server;

@@ -12,6 +12,7 @@ import { createLog, type Log } from '../log';
 import { TFTP_WELL_KNOWN_PORT, TftpErrorCode, TftpMode, TftpOpcode } from '../protocol/tftp/tftp-constants';
 import { isNegotiationRefusal, negotiateReadOptions } from '../protocol/tftp/tftp-options';
 import { decodeTftpPacket, encodeTftpPacket, TftpDecodeError, type TftpPacket, type TftpRequestPacket } from '../protocol/tftp/tftp-packet';
+import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
 import { TftpTransfer } from './tftp-transfer';
 
@@ -71,7 +72,6 @@ export class TftpServer implements NetworkService {
     if (this.socket) throw new FieldbootError(ErrorCode.AlreadyServing, 'TFTP server already started');
     this.stopping = false;
     const socket = createSocket({ type: 'udp4' });
-    const where = `${this.options.bindAddress}:${this.port}`;
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
@@ -84,12 +84,7 @@ export class TftpServer implements NetworkService {
       try {
         socket.close();
       } catch {}
-      const code = (err as { code?: unknown }).code;
-      const detail = err instanceof Error ? err.message : String(err);
-      if (code === 'EADDRINUSE') throw new FieldbootError(ErrorCode.PortInUse, `TFTP port ${this.port} on ${this.options.bindAddress} is already in use (${detail})`);
-      if (code === 'EACCES' || code === 'EPERM') throw new FieldbootError(ErrorCode.NoPrivilege, `No permission to open TFTP port ${this.port} on ${this.options.bindAddress} (${detail})`);
-      if (code === 'EADDRNOTAVAIL') throw new FieldbootError(ErrorCode.NoIpv4OnInterface, `Cannot listen for TFTP on ${where}: no interface has that address (${detail})`);
-      throw new FieldbootError(ErrorCode.Internal, `Cannot listen for TFTP on ${where}: ${detail}`);
+      throw listenError(err, 'TFTP', this.options.bindAddress, this.port);
     }
     this.socket = socket;
     this.boundPort = socket.address().port;

@@ -15,17 +15,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildIso, debianLayout, rockyLayout, ubuntuLiveLayout, type BuiltIso } from '../helpers/iso-builder';
 import { labGate } from '../helpers/requirements';
+import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** `fieldboot serve --ui --json` with no interface: just the UI and the image library. */
 function startUi(stateDir: string): { child: ChildProcess; url: Promise<string> } {
@@ -33,26 +32,7 @@ function startUi(stateDir: string): { child: ChildProcess; url: Promise<string> 
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no UI URL within 30 s; stderr: ${stderr}`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { type?: string; url?: string };
-        if (msg.type === 'ui' && msg.url) {
-          clearTimeout(timer);
-          resolve(msg.url);
-        }
-      } catch {
-        /* not JSON */
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`fieldboot exited with ${code} before printing its UI URL; stderr: ${stderr}`));
-    });
-  });
+  const url = waitForUiUrl(child, 30_000);
   return { child, url };
 }
 

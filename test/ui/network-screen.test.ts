@@ -14,12 +14,12 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
+import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,40 +27,6 @@ const TFTP_PORT = 16969;
 const HTTP_PORT = 18080;
 const SCREENSHOT = '/tmp/fieldboot-network.png';
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Waits for the `{"type":"ui","url":...}` line of `serve --ui --json`; rejects with stderr if it exits first. */
-function waitForUiUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no UI URL within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { type?: string; url?: string };
-        if (msg.type === 'ui' && msg.url) {
-          clearTimeout(timer);
-          resolve(msg.url);
-        }
-      } catch {
-        /* not JSON: ignore */
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`fieldboot exited with ${code} before printing its UI URL; stderr: ${stderr}`));
-    });
-  });
-}
 
 /** Is anything in the namespace listening on this port (TCP or UDP)? */
 function listening(lab: LabSwitch, port: number): boolean {

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSwitch, type ClientNs, type LabSwitch } from '../../test/helpers/netns';
 import { hasCommand, isRoot } from '../../test/helpers/requirements';
+import { peakRssMb } from '../proc-stats';
 
 const { values } = parseArgs({
   options: {
@@ -118,17 +119,6 @@ async function stopServer(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await gone;
   clearTimeout(timer);
-}
-
-/** Peak resident memory of a process (VmHWM), in MB, or null. */
-function peakRssMb(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
 }
 
 function timeClient(client: ClientNs, args: string[], out: string, expectSha: string): number | string {

@@ -1,4 +1,5 @@
 /** Everything the engine reports while serving. One JSON object per line in `fieldboot serve --json`. */
+import type { ProgressStage } from '../answer/progress';
 import type { ErrorInfo } from '../errors';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -42,13 +43,43 @@ export interface LeaseEvent {
   bootFile?: string;
 }
 
+/**
+ * What a served file is to the install, so the client view can say "kernel" instead of a path. The session
+ * assigns it (it knows which path is which image's kernel); servers leave it out.
+ */
+export const FileRole = {
+  /** First-stage loader (undionly.kpxe, ipxe.efi, pxelinux.0, shim, grubx64.efi) and its modules. */
+  Loader: 'loader',
+  /** Boot script or menu (iPXE script, pxelinux.cfg, grub.cfg). */
+  Menu: 'menu',
+  Kernel: 'kernel',
+  Initrd: 'initrd',
+  /** Anaconda's install.img / squashfs. */
+  Stage2: 'stage2',
+  /** The whole ISO (Ubuntu's url=). */
+  Iso: 'iso',
+  /** Kickstart, preseed or autoinstall user-data/meta-data. */
+  Answer: 'answer',
+  /** Repository metadata (repodata, dists/ Release and Packages). */
+  RepoMetadata: 'repo-metadata',
+  /** A package (.rpm, .deb, .udeb). */
+  Package: 'package',
+  Other: 'other',
+} as const;
+export type FileRole = (typeof FileRole)[keyof typeof FileRole];
+
 export interface FileEvent {
   type: 'file';
   time: string;
   protocol: 'tftp' | 'http' | 'ftp';
   action: 'start' | 'progress' | 'end' | 'error';
   client: string;
+  /** The client's MAC when the session could tell (from the URL, or from the DHCP lease of its address). */
   mac?: string;
+  /** What the file is to the install (set by the session). */
+  role?: FileRole;
+  /** The library/session image id the file belongs to, when it comes from an image. */
+  image?: string;
   path: string;
   size?: number;
   bytes: number;
@@ -56,6 +87,31 @@ export interface FileEvent {
   rate?: number;
   durationMs?: number;
   error?: string;
+}
+
+/**
+ * A machine's install moved on: reported by its installer through the progress endpoint (source "installer",
+ * see shared/answer/progress.ts) or seen by the server (source "server": answer file served, kernel fetched).
+ */
+export interface StageEvent {
+  type: 'stage';
+  time: string;
+  mac: string;
+  stage: ProgressStage;
+  source: 'installer' | 'server';
+  message?: string;
+  /** The client's address as the server saw it. */
+  client?: string;
+  image?: string;
+}
+
+/** Arming changed: a machine was armed for install (UI, --allow) or disarmed (one-shot, after it finished). */
+export interface ArmEvent {
+  type: 'arm';
+  time: string;
+  mac: string;
+  armed: boolean;
+  reason: 'allow-list' | 'user' | 'finished';
 }
 
 export interface PoolEvent {
@@ -89,7 +145,7 @@ export interface StoppedEvent {
   reason: string;
 }
 
-export type EngineEvent = ReadyEvent | LeaseEvent | FileEvent | PoolEvent | ErrorEvent | LogEvent | StoppedEvent;
+export type EngineEvent = ReadyEvent | LeaseEvent | FileEvent | StageEvent | ArmEvent | PoolEvent | ErrorEvent | LogEvent | StoppedEvent;
 
 export function nowIso(): string {
   return new Date().toISOString();

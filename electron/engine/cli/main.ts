@@ -51,6 +51,10 @@ function describe(event: EngineEvent): string | null {
     case 'file':
       if (event.action === 'progress') return null;
       return `${event.protocol.toUpperCase()} ${event.action} ${event.client} ${event.path}${event.action === 'end' ? ` ${event.bytes} bytes in ${event.durationMs ?? 0} ms` : ''}${event.error ? `: ${event.error}` : ''}`;
+    case 'stage':
+      return `STAGE ${event.mac} ${event.stage}${event.message ? `: ${event.message}` : ''}`;
+    case 'arm':
+      return `${event.armed ? 'ARMED' : 'DISARMED'} ${event.mac} (${event.reason})`;
     case 'pool':
       return `DHCP pool ${event.range} exhausted: no address for ${event.mac}`;
     case 'error':

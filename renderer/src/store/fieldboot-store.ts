@@ -87,6 +87,8 @@ export function isLoggable(event: EngineEvent): boolean {
   switch (event.type) {
     case 'lease':
     case 'pool':
+    case 'stage':
+    case 'arm':
     case 'error':
     case 'ready':
     case 'stopped':

@@ -41,6 +41,10 @@ export function describeEvent(e: EngineEvent): EventLine {
       const size = e.size !== undefined ? ` (${formatBytes(e.size)})` : '';
       return { tag, tone: 'info', who, text: `Sending ${e.path}${size}` };
     }
+    case 'stage':
+      return { tag: 'STAGE', tone: e.stage === 'failed' ? 'bad' : e.stage === 'finished' ? 'good' : 'info', who: e.mac, text: `${e.stage}${e.message ? `: ${e.message}` : ''}` };
+    case 'arm':
+      return { tag: 'ARM', tone: 'info', who: e.mac, text: e.armed ? 'Armed for install' : `Disarmed (${e.reason})` };
     case 'pool':
       return { tag: 'DHCP', tone: 'bad', who: e.mac, text: `No free address in ${e.range}` };
     case 'error':

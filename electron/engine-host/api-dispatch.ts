@@ -9,6 +9,7 @@ import { API_CHANNELS } from '../../shared/api/fieldboot-api';
 import { ErrorCode, FieldbootError, toErrorInfo } from '../../shared/errors';
 import { DhcpMode } from '../../shared/model/serve-config';
 import type { AppBackend } from './app-backend';
+import { parseProfileRenderRequest, parseProfileSaveRequest } from './profile-store';
 
 interface ChannelHandler<C extends ApiChannel> {
   /** Returns the typed request or throws FieldbootError(BadOption) saying what is wrong. */
@@ -78,6 +79,8 @@ function singleText<K extends string>(field: K, max: number) {
 // PATH_MAX on Linux; Windows long paths can be longer, but nobody drops an ISO from that deep.
 const MAX_PATH = 4096;
 const MAX_IMAGE_ID = 64;
+// The store checks the name itself (shared/answer/profile-name.ts); this only bounds the request.
+const MAX_PROFILE_NAME = 256;
 
 export const API_HANDLERS: HandlerTable = {
   'interfaces:list': { parse: parseVoid, call: (b) => b.listInterfaces() },
@@ -87,6 +90,11 @@ export const API_HANDLERS: HandlerTable = {
   'images:list': { parse: parseVoid, call: (b) => b.listImages() },
   'images:add': { parse: singleText('path', MAX_PATH), call: (b, req) => b.addImage(req.path) },
   'images:remove': { parse: singleText('id', MAX_IMAGE_ID), call: (b, req) => b.removeImage(req.id) },
+  'profiles:list': { parse: parseVoid, call: (b) => b.listProfiles() },
+  'profiles:get': { parse: singleText('name', MAX_PROFILE_NAME), call: (b, req) => b.getProfile(req.name) },
+  'profiles:save': { parse: parseProfileSaveRequest, call: (b, req) => b.saveProfile(req) },
+  'profiles:delete': { parse: singleText('name', MAX_PROFILE_NAME), call: (b, req) => b.deleteProfile(req.name) },
+  'profiles:render': { parse: parseProfileRenderRequest, call: (b, req) => b.renderProfile(req) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

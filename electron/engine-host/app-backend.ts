@@ -2,7 +2,8 @@
  * The app backend: what both the Electron IPC handlers and the web-mode server call. It implements the
  * request half of FieldbootApi and pushes state/events to subscribers. Never imports electron.
  */
-import type { ApiPush, ServingState, StartRequest } from '../../shared/api/fieldboot-api';
+import type { ApiPush, ProfileRender, ProfileRenderRequest, ProfileSaveRequest, ProfileSummary, ServingState, StartRequest } from '../../shared/api/fieldboot-api';
+import type { Profile } from '../../shared/answer/profile';
 import type { LibraryImage } from '../../shared/model/library-image';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
 import type { Readable } from 'node:stream';
@@ -27,6 +28,14 @@ export interface AppBackend {
   removeImage(id: string): Promise<LibraryImage>;
   /** Web mode: save a streamed file under the given plain name, inspect it, add it; removed on any failure. */
   uploadImage(fileName: string, body: Readable, options: ImageUploadOptions): Promise<LibraryImage>;
+  /** Saved install profiles (electron/engine-host/profile-store.ts). Errors are FieldbootErrors. */
+  listProfiles(): Promise<ProfileSummary[]>;
+  getProfile(name: string): Promise<Profile>;
+  /** Hashes the plain passwords in the request; only hashes reach the disk. */
+  saveProfile(request: ProfileSaveRequest): Promise<Profile>;
+  deleteProfile(name: string): Promise<ProfileSummary>;
+  /** The answer file as served: rendered with the serving context, or the CLI's placeholder address. */
+  renderProfile(request: ProfileRenderRequest): Promise<ProfileRender>;
   /** Stop serving and end the engine process. */
   dispose(): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * The AppBackend behind both the Electron IPC handlers and web mode: keeps the serving state, turns UI
  * requests into ServeConfigs, drives the engine process through EngineHost, and pushes state and events.
  */
-import { IDLE_STATE, type ApiPush, type ServingState, type StartRequest } from '../../shared/api/fieldboot-api';
+import { IDLE_STATE, type ApiPush, type ProfileRender, type ProfileRenderRequest, type ProfileSaveRequest, type ProfileSummary, type ServingState, type StartRequest } from '../../shared/api/fieldboot-api';
+import type { Profile } from '../../shared/answer/profile';
 import { ErrorCode, FieldbootError, errorInfo, toErrorInfo } from '../../shared/errors';
 import type { EngineEvent } from '../../shared/model/engine-event';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
@@ -15,6 +16,7 @@ import { listInterfaces } from '../engine/net/list-interfaces';
 import type { Readable } from 'node:stream';
 import type { AppBackend, ImageUploadOptions } from './app-backend';
 import { EngineHost, exitCodeName } from './engine-host';
+import { ProfileStore, renderProfileAnswer } from './profile-store';
 
 export interface AppControllerOptions {
   /** Settings a start request does not carry (state dir, ports...). */
@@ -33,6 +35,7 @@ export class AppController implements AppBackend {
   private busy: Promise<unknown> = Promise.resolve();
   private library: Promise<ImageLibrary> | null = null;
   private unsubscribeLibrary: (() => void) | null = null;
+  private profileStore: ProfileStore | null = null;
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
@@ -130,6 +133,32 @@ export class AppController implements AppBackend {
 
   async uploadImage(fileName: string, body: Readable, options: ImageUploadOptions): Promise<LibraryImage> {
     return (await this.images()).importUpload(fileName, body, options);
+  }
+
+  listProfiles(): Promise<ProfileSummary[]> {
+    return this.profiles().list();
+  }
+
+  getProfile(name: string): Promise<Profile> {
+    return this.profiles().get(name);
+  }
+
+  saveProfile(request: ProfileSaveRequest): Promise<Profile> {
+    return this.profiles().save(request);
+  }
+
+  deleteProfile(name: string): Promise<ProfileSummary> {
+    return this.profiles().delete(name);
+  }
+
+  async renderProfile(request: ProfileRenderRequest): Promise<ProfileRender> {
+    return renderProfileAnswer(request, this.state);
+  }
+
+  /** <stateDir>/profiles; nothing is read until a call needs it. */
+  private profiles(): ProfileStore {
+    this.profileStore ??= ProfileStore.forStateDir(this.options.baseConfig.stateDir);
+    return this.profileStore;
   }
 
   /** Opened on first use (reading images.json and stat-ing each file), then shared. */

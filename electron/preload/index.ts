@@ -19,6 +19,11 @@ const api: FieldbootApi = {
   listImages: () => invoke('images:list'),
   addImage: (path) => invoke('images:add', { path }),
   removeImage: (id) => invoke('images:remove', { id }),
+  listProfiles: () => invoke('profiles:list'),
+  getProfile: (name) => invoke('profiles:get', { name }),
+  saveProfile: (request) => invoke('profiles:save', request),
+  deleteProfile: (name) => invoke('profiles:delete', { name }),
+  renderProfile: (request) => invoke('profiles:render', request),
   // Electron >= 32 removed File.path; webUtils is the sanctioned way to learn where a dropped file lives.
   // Only the path crosses to main, and main inspects it before trusting it.
   pathForFile(file) {

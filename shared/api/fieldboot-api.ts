@@ -7,6 +7,8 @@ import type { EngineEvent } from '../model/engine-event';
 import type { LibraryImage } from '../model/library-image';
 import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
+import type { Profile, RenderContext, TargetId } from '../answer/profile';
+import type { RenderedAnswer } from '../answer/render';
 
 export type ServingPhase = 'idle' | 'starting' | 'serving' | 'stopping' | 'failed';
 
@@ -30,6 +32,38 @@ export interface StartRequest {
   root?: string;
   isos?: string[];
   allow?: string[];
+}
+
+/** A saved install profile as listed: <stateDir>/profiles/<name>.json. */
+export interface ProfileSummary {
+  name: string;
+  target: TargetId | null;
+  /** ISO time of the file's last change. */
+  modified: string;
+  /** Set when the file cannot be read as a profile; it is still listed so it can be replaced or deleted. */
+  error?: string;
+}
+
+export interface ProfileSaveRequest {
+  profile: Profile;
+  /** A new root password in plain text: main hashes it (SHA-512 crypt) into accounts.rootPasswordHash; only the hash is stored. */
+  password?: string;
+  /** A new password for accounts.users[0] (the wizard's admin user), hashed the same way. */
+  adminPassword?: string;
+}
+
+export interface ProfileRenderRequest {
+  profile: Profile;
+  target: TargetId;
+  /** Render for this machine; omitted: the generic file. */
+  mac?: string;
+  /** Inventory CSV text (mac,hostname,ip,...) whose row for `mac` fills the host values. */
+  inventory?: string;
+}
+
+/** The answer file as `fieldboot answer render` prints it, and the server context it was rendered with. */
+export interface ProfileRender extends RenderedAnswer {
+  context: RenderContext;
 }
 
 /** Result of a call: data or a user-facing error; API calls never throw across the boundary. */
@@ -73,6 +107,14 @@ export interface FieldbootApi {
    * adds it. Absent in the desktop app, which adds by path instead.
    */
   uploadImage?(file: File, options?: UploadOptions): Promise<ApiResult<LibraryImage>>;
+  /** Saved install profiles (answer-file wizard). */
+  listProfiles(): Promise<ApiResult<ProfileSummary[]>>;
+  getProfile(name: string): Promise<ApiResult<Profile>>;
+  /** Validates, hashes any plain password given, writes <name>.json atomically; returns what was stored. */
+  saveProfile(request: ProfileSaveRequest): Promise<ApiResult<Profile>>;
+  deleteProfile(name: string): Promise<ApiResult<ProfileSummary>>;
+  /** Renders main-side with the serving context (or the CLI's placeholder when not serving). */
+  renderProfile(request: ProfileRenderRequest): Promise<ApiResult<ProfileRender>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -86,6 +128,11 @@ export interface ApiChannels {
   'images:list': { request: void; response: LibraryImage[] };
   'images:add': { request: { path: string }; response: LibraryImage };
   'images:remove': { request: { id: string }; response: LibraryImage };
+  'profiles:list': { request: void; response: ProfileSummary[] };
+  'profiles:get': { request: { name: string }; response: Profile };
+  'profiles:save': { request: ProfileSaveRequest; response: Profile };
+  'profiles:delete': { request: { name: string }; response: ProfileSummary };
+  'profiles:render': { request: ProfileRenderRequest; response: ProfileRender };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -96,6 +143,11 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'images:list',
   'images:add',
   'images:remove',
+  'profiles:list',
+  'profiles:get',
+  'profiles:save',
+  'profiles:delete',
+  'profiles:render',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw

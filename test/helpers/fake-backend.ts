@@ -14,6 +14,11 @@ import type { EngineEvent } from '../../shared/model/engine-event';
 import { nowIso } from '../../shared/model/engine-event';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
 import type { AppBackend } from '../../electron/engine-host/app-backend';
+import { renderProfileAnswer } from '../../electron/engine-host/profile-store';
+import { hashPassword } from '../../shared/answer/crypt';
+import type { Profile } from '../../shared/answer/profile';
+import { profileNameProblem } from '../../shared/answer/profile-name';
+import { validateProfile } from '../../shared/answer/profile-validate';
 
 export const FAKE_INTERFACES: NetworkInterfaceInfo[] = [
   { name: 'lo', mac: null, kind: 'loopback', linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] },
@@ -59,6 +64,13 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     return state;
   };
   const delay = (): Promise<void> => new Promise((r) => setTimeout(r, transitionMs));
+  // Profiles in memory, with the real validation, hashing and rendering (the store's files are tested with AppController).
+  const profiles = new Map<string, { profile: Profile; modified: string }>();
+  const savedProfile = (name: string) => {
+    const entry = profiles.get(name);
+    if (!entry) throw new FieldbootError(ErrorCode.FileNotFound, `No saved profile named "${name}".`);
+    return entry;
+  };
 
   return {
     calls,
@@ -124,6 +136,36 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       calls.push({ method: 'uploadImage' });
       body.resume();
       throw new FieldbootError(ErrorCode.IsoUnreadable, 'the fake backend does not read images');
+    },
+    async listProfiles() {
+      calls.push({ method: 'listProfiles' });
+      return [...profiles.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, e]) => ({ name, target: e.profile.target ?? null, modified: e.modified }));
+    },
+    async getProfile(name) {
+      calls.push({ method: 'getProfile' });
+      return structuredClone(savedProfile(name).profile);
+    },
+    async saveProfile(request) {
+      calls.push({ method: 'saveProfile' });
+      const checked = validateProfile(request.profile);
+      if (!checked.ok) throw new FieldbootError(ErrorCode.BadOption, `The profile is not valid: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      const profile = checked.profile;
+      const problem = profileNameProblem(profile.name);
+      if (problem) throw new FieldbootError(ErrorCode.BadOption, `Profile name ${problem}.`);
+      if (request.password !== undefined) profile.accounts.rootPasswordHash = hashPassword(request.password);
+      if (request.adminPassword !== undefined && profile.accounts.users[0]) profile.accounts.users[0].passwordHash = hashPassword(request.adminPassword);
+      profiles.set(profile.name, { profile: structuredClone(profile), modified: nowIso() });
+      return profile;
+    },
+    async deleteProfile(name) {
+      calls.push({ method: 'deleteProfile' });
+      const entry = savedProfile(name);
+      profiles.delete(name);
+      return { name, target: entry.profile.target ?? null, modified: entry.modified };
+    },
+    async renderProfile(request) {
+      calls.push({ method: 'renderProfile' });
+      return renderProfileAnswer(request, state);
     },
     subscribe(listener) {
       listeners.add(listener);

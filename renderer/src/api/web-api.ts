@@ -139,6 +139,11 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     listImages: () => call('images:list'),
     addImage: (path) => call('images:add', { path }),
     removeImage: (id) => call('images:remove', { id }),
+    listProfiles: () => call('profiles:list'),
+    getProfile: (name) => call('profiles:get', { name }),
+    saveProfile: (request) => call('profiles:save', request),
+    deleteProfile: (name) => call('profiles:delete', { name }),
+    renderProfile: (request) => call('profiles:render', request),
     uploadImage: (file, options) => uploadImage(origin, token, file, options),
     subscribe(listener) {
       listeners.add(listener);

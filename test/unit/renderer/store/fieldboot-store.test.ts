@@ -6,6 +6,7 @@ import { errorInfo } from '../../../../shared/errors';
 import type { NetworkInterfaceInfo } from '../../../../shared/model/network';
 import { createFieldbootStore, defaultInterface, isLoggable, MAX_EVENTS } from '../../../../renderer/src/store/fieldboot-store';
 import { FAKE_INTERFACES } from '../../../helpers/fake-backend';
+import { unscriptedProfileApi } from '../../../helpers/profile-api-stub';
 
 /** A FieldbootApi whose answers the test scripts, recording the calls. */
 function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
@@ -23,6 +24,7 @@ function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
     listImages: () => ok([]),
     addImage: () => Promise.resolve({ ok: false, error: errorInfo('iso-unreadable', 'not scripted') }),
     removeImage: () => Promise.resolve({ ok: false, error: errorInfo('bad-option', 'not scripted') }),
+    ...unscriptedProfileApi(),
     subscribe: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -9,6 +9,7 @@ import { IDLE_STATE } from '../../../../shared/api/fieldboot-api';
 import { errorInfo } from '../../../../shared/errors';
 import type { LibraryImage } from '../../../../shared/model/library-image';
 import { createFieldbootStore } from '../../../../renderer/src/store/fieldboot-store';
+import { unscriptedProfileApi } from '../../../helpers/profile-api-stub';
 
 const ok = <T>(value: T): Promise<ApiResult<T>> => Promise.resolve({ ok: true, value });
 
@@ -33,6 +34,7 @@ function api(over: Partial<FieldbootApi>): { api: FieldbootApi; push: (p: ApiPus
         return path.endsWith('.iso') ? ok(image('b-2', 'b.iso')) : Promise.resolve({ ok: false, error: errorInfo('iso-unreadable', `${path.split('/').pop()}: not an ISO 9660 or UDF image`) });
       },
       removeImage: (id) => ok(image(id, 'x.iso')),
+      ...unscriptedProfileApi(),
       subscribe: (l) => {
         listeners.add(l);
         return () => listeners.delete(l);

@@ -41,6 +41,8 @@ export interface ImageRefusal {
 }
 
 export interface FieldbootState {
+  /** The API this store talks to, for feature stores that keep their own state (the answer-file wizard). */
+  api: FieldbootApi;
   interfaces: NetworkInterfaceInfo[];
   interfacesStatus: LoadStatus;
   interfacesError: ErrorInfo | null;
@@ -176,6 +178,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
     };
 
     return {
+      api,
       interfaces: [],
       interfacesStatus: 'loading',
       interfacesError: null,

@@ -50,6 +50,16 @@ export interface BmcAddRequest {
 
 /** CSV text: `bmc_host,port,user,password,mac?` per line; a header line and `#` comments are skipped.
  * A host written `https://host` or `redfish://host` is a Redfish BMC. */
+/** Change a stored BMC (host and port are its identity: to move it, remove and add). Omitted fields stay; `mac: null`
+ * forgets the MAC. A new user without a new password keeps the stored password. */
+export interface BmcUpdateRequest {
+  id: string;
+  name?: string;
+  user?: string;
+  password?: string;
+  mac?: string | null;
+}
+
 export interface BmcImportRequest {
   csv: string;
   protocol?: BmcProtocol;
@@ -73,11 +83,13 @@ export const BmcActionKind = {
   PowerReset: 'power-reset',
   BootPxe: 'boot-pxe',
   BootFlags: 'boot-flags',
+  /** The server's own NIC MACs (Redfish EthernetInterfaces; IPMI has no standard command for them). */
+  NicMacs: 'nic-macs',
 } as const;
 export type BmcActionKind = (typeof BmcActionKind)[keyof typeof BmcActionKind];
 
 export type BmcAction =
-  | { kind: 'power-status' | 'power-on' | 'power-off' | 'power-cycle' | 'power-reset' | 'boot-flags' }
+  | { kind: 'power-status' | 'power-on' | 'power-off' | 'power-cycle' | 'power-reset' | 'boot-flags' | 'nic-macs' }
   /** Next boot from the network: once (the BMC clears it after one boot) or persistent; UEFI or legacy BIOS path. */
   | { kind: 'boot-pxe'; persistent: boolean; efi: boolean };
 
@@ -166,6 +178,8 @@ export interface BmcResult {
   bootFlags: BootFlags | null;
   /** boot-pxe: the read-back shows what was asked (device, and the EFI/persistent bits where the BMC reports them). */
   confirmed: boolean | null;
+  /** nic-macs: the server's NIC MACs as the BMC lists them (lower-case, colons); null when not read. */
+  macs: string[] | null;
   /** What happened on the way, e.g. "was off: powered on", "fell back to cipher suite 3". */
   notes: string[];
   error: BmcError | null;
@@ -177,19 +191,88 @@ export interface BmcRunResponse {
   results: BmcResult[];
 }
 
-/** Request/response channels for the UI (same shape as ApiChannels in shared/api/fieldboot-api.ts). */
+/** How the machines should boot the installer: UEFI network boot or legacy BIOS PXE. */
+export const BmcBootMode = { Uefi: 'uefi', Bios: 'bios' } as const;
+export type BmcBootMode = (typeof BmcBootMode)[keyof typeof BmcBootMode];
+
+/** "Install these machines": next boot from the network (once unless `persistent`), then power-cycle (power on if off). */
+export interface BmcInstallRequest {
+  ids: string[];
+  bootMode: BmcBootMode;
+  persistent?: boolean;
+}
+
+export const BmcInstallStep = { BootPxe: 'boot-pxe', PowerCycle: 'power-cycle' } as const;
+export type BmcInstallStep = (typeof BmcInstallStep)[keyof typeof BmcInstallStep];
+
+export interface BmcInstallResult {
+  id: string;
+  name: string;
+  host: string;
+  protocol: BmcProtocol;
+  /** Both steps done. A boot override the BMC did not read back exactly is still ok (see `confirmed`). */
+  ok: boolean;
+  /** The step that failed (the power is never touched when the boot device could not be set). */
+  failedStep: BmcInstallStep | null;
+  error: BmcError | null;
+  /** Whether the read-back showed the network boot override as asked (null: not read). */
+  confirmed: boolean | null;
+  power: PowerState | null;
+  steps: BmcResult[];
+  durationMs: number;
+}
+
+export interface BmcInstallResponse {
+  request: BmcInstallRequest;
+  results: BmcInstallResult[];
+}
+
+export type BmcPowerVerb = 'status' | 'on' | 'off' | 'cycle' | 'reset';
+export const BMC_POWER_ACTIONS = {
+  status: BmcActionKind.PowerStatus,
+  on: BmcActionKind.PowerOn,
+  off: BmcActionKind.PowerOff,
+  cycle: BmcActionKind.PowerCycle,
+  reset: BmcActionKind.PowerReset,
+} as const satisfies Record<BmcPowerVerb, BmcActionKind>;
+
+export interface BmcPowerRequest {
+  ids: string[];
+  action: BmcPowerVerb;
+}
+
+/** Request/response channels for the UI (spread into ApiChannels in shared/api/fieldboot-api.ts). Passwords go
+ * in (add, update, import) and never come back out. */
 export interface BmcChannels {
   'bmc:list': { request: void; response: BmcEntry[] };
   'bmc:add': { request: BmcAddRequest; response: BmcEntry };
+  'bmc:update': { request: BmcUpdateRequest; response: BmcEntry };
   'bmc:import': { request: BmcImportRequest; response: BmcImportResponse };
   'bmc:remove': { request: { ids: string[] }; response: BmcEntry[] };
-  'bmc:run': { request: BmcRunRequest; response: BmcRunResponse };
+  /** Reachability and credentials: power status of each (Redfish BMCs without a MAC also get it read). */
+  'bmc:test': { request: { ids: string[] }; response: BmcRunResponse };
+  'bmc:install': { request: BmcInstallRequest; response: BmcInstallResponse };
+  'bmc:power': { request: BmcPowerRequest; response: BmcRunResponse };
 }
 export type BmcChannel = keyof BmcChannels;
-export const BMC_CHANNELS: readonly BmcChannel[] = ['bmc:list', 'bmc:add', 'bmc:import', 'bmc:remove', 'bmc:run'];
+export const BMC_CHANNELS: readonly BmcChannel[] = ['bmc:list', 'bmc:add', 'bmc:update', 'bmc:import', 'bmc:remove', 'bmc:test', 'bmc:install', 'bmc:power'];
 
-/** Pushed once per BMC as its result arrives during a bmc:run, so a rack of 40 fills in row by row. */
-export interface BmcResultPush {
-  type: 'bmc-result';
-  result: BmcResult;
+/** What a BMC row is doing now, pushed as each step starts and ends, so a rack of 40 fills in row by row. */
+export interface BmcProgressPush {
+  type: 'bmc-progress';
+  id: string;
+  operation: 'test' | 'install' | 'power';
+  /** The action running (state "running") or just finished. */
+  step: BmcActionKind;
+  state: 'running' | 'ok' | 'failed';
+  /** Set when the step finished. */
+  result: BmcResult | null;
 }
+
+/** The whole BMC list after every change (add, update, import, remove, something learned by a run). */
+export interface BmcListPush {
+  type: 'bmcs';
+  bmcs: BmcEntry[];
+}
+
+export type BmcPush = BmcProgressPush | BmcListPush;

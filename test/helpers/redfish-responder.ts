@@ -9,6 +9,7 @@
  *   GET    /redfish/v1/Systems/1                                 PowerState, Boot, Actions; ETag
  *   PATCH  /redfish/v1/Systems/1 {"Boot": {...}}                 boot override (If-Match checked when sent)
  *   POST   /redfish/v1/Systems/1/Actions/ComputerSystem.Reset    {"ResetType": ...}
+ *   GET    /redfish/v1/Systems/1/EthernetInterfaces[/{n}]        the server's NICs (MACAddress, LinkStatus)
  *
  * The DMTF mockup server and sushy-tools are Python and not installable here (research §9).
  */
@@ -58,6 +59,8 @@ export interface RedfishResponderOptions {
   resetTypes?: string[];
   /** Answer 400 to a PATCH carrying BootSourceOverrideMode (older BMCs). */
   rejectBootMode?: boolean;
+  /** The server's NICs, as EthernetInterfaces members (default: none, and no EthernetInterfaces link). */
+  nics?: { mac: string; linkUp: boolean }[];
 }
 
 export interface RedfishResponder {
@@ -70,6 +73,7 @@ export interface RedfishResponder {
 const SYSTEM = '/redfish/v1/Systems/1';
 const RESET = `${SYSTEM}/Actions/ComputerSystem.Reset`;
 const SESSIONS = '/redfish/v1/SessionService/Sessions';
+const NICS = `${SYSTEM}/EthernetInterfaces`;
 const TARGETS = ['None', 'Pxe', 'Hdd', 'Cd', 'BiosSetup'];
 
 function error(status: number, message: string): [number, unknown] {
@@ -98,6 +102,7 @@ export async function startRedfishResponder(opts: RedfishResponderOptions, state
     PowerState: st.PowerState,
     Boot: { ...st.Boot, 'BootSourceOverrideTarget@Redfish.AllowableValues': TARGETS },
     Actions: { '#ComputerSystem.Reset': { target: RESET, 'ResetType@Redfish.AllowableValues': resetTypes } },
+    ...(opts.nics ? { EthernetInterfaces: { '@odata.id': NICS } } : {}),
   });
 
   const handle = (method: string, path: string, auth: RecordedRequest['auth'], body: unknown, headers: Record<string, string | string[] | undefined>): [number, unknown, Record<string, string>?] => {
@@ -123,6 +128,14 @@ export async function startRedfishResponder(opts: RedfishResponderOptions, state
       return [200, { '@odata.id': '/redfish/v1/Systems', Members: [{ '@odata.id': SYSTEM }], 'Members@odata.count': 1 }];
     }
     if (method === 'GET' && path === SYSTEM) return [200, system(), { ETag: etag() }];
+    if (method === 'GET' && opts.nics && path === NICS) {
+      return [200, { '@odata.id': NICS, Members: opts.nics.map((_n, i) => ({ '@odata.id': `${NICS}/${i + 1}` })), 'Members@odata.count': opts.nics.length }];
+    }
+    const nic = opts.nics && method === 'GET' && path.startsWith(`${NICS}/`) ? opts.nics[Number(path.slice(NICS.length + 1)) - 1] : undefined;
+    if (nic) {
+      const id = path.slice(NICS.length + 1);
+      return [200, { '@odata.id': path, '@odata.type': '#EthernetInterface.v1_6_0.EthernetInterface', Id: id, MACAddress: nic.mac.toUpperCase(), LinkStatus: nic.linkUp ? 'LinkUp' : 'LinkDown' }];
+    }
     if (method === 'PATCH' && path === SYSTEM) {
       const ifMatch = headers['if-match'];
       if (typeof ifMatch === 'string' && ifMatch !== etag()) return error(412, 'ETag mismatch');

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BmcAction, BmcEntry, BmcResult, BmcRunResponse } from '../../shared/model/bmc';
 import { runBmcAction, runBmcActions } from '../../electron/engine/bmc/bmc-actions';
+import { runBmcInstall } from '../../electron/engine/bmc/bmc-install';
 import type { BmcTarget } from '../../electron/engine/bmc/bmc-types';
 import { makeSelfSignedCert, startRedfishResponder, type RedfishResponder, type SelfSignedCert } from '../helpers/redfish-responder';
 import { FIELDBOOT_BIN, REPO_ROOT } from '../helpers/fieldboot-process';
@@ -31,7 +32,7 @@ function target(port: number, extra: Partial<BmcTarget> = {}): BmcTarget {
   return { id: `127.0.0.1:${port}`, name: 'rf1', host: '127.0.0.1', port, protocol: 'redfish', user: USER, mac: null, cipherSuite: null, tlsFingerprint256: null, password: PASSWORD, ...extra };
 }
 
-async function withResponder(fn: (r: RedfishResponder) => Promise<void>, opts: { resetTypes?: string[]; rejectBootMode?: boolean } = {}): Promise<void> {
+async function withResponder(fn: (r: RedfishResponder) => Promise<void>, opts: { resetTypes?: string[]; rejectBootMode?: boolean; nics?: { mac: string; linkUp: boolean }[] } = {}): Promise<void> {
   const r = await startRedfishResponder({ user: USER, password: PASSWORD, tls: certA!, ...opts });
   try {
     await fn(r);
@@ -198,4 +199,48 @@ test('CLI: a stored Redfish BMC pins its certificate on first use; after the BMC
   } finally {
     await r.close();
   }
+});
+
+test('NIC MACs from EthernetInterfaces: link-up NIC first, normalised; a BMC without the collection says "not supported"', { skip: !haveOpenssl && 'needs openssl' }, async () => {
+  await withResponder(
+    async (r) => {
+      const res = await run(r, { kind: 'nic-macs' });
+      assert.equal(res.ok, true, JSON.stringify(res));
+      assert.deepEqual(res.macs, ['52:54:00:ab:cd:02', '52:54:00:ab:cd:01']);
+      assert.ok(r.requests.some((q) => q.path === '/redfish/v1/Systems/1/EthernetInterfaces/2' && q.auth === 'token'));
+    },
+    { nics: [{ mac: '52:54:00:AB:CD:01', linkUp: false }, { mac: '52:54:00:AB:CD:02', linkUp: true }] },
+  );
+  await withResponder(async (r) => {
+    const res = await run(r, { kind: 'nic-macs' });
+    assert.equal(res.error?.kind, 'not-supported');
+    assert.match(res.error?.message ?? '', /type the MAC in/);
+  });
+});
+
+test('install: PXE once (UEFI) then power on a machine that was off; bad password: boot step fails, power untouched', { skip: !haveOpenssl && 'needs openssl' }, async () => {
+  await withResponder(async (r) => {
+    const steps: string[] = [];
+    const [ok] = await runBmcInstall([target(r.port)], { bootMode: 'uefi', timeoutMs: 5000, onStep: (id, step, res) => steps.push(`${step}:${res ? (res.ok ? 'ok' : 'failed') : 'running'}`) });
+    assert.equal(ok!.ok, true, JSON.stringify(ok));
+    assert.equal(ok!.confirmed, true);
+    assert.equal(ok!.power, 'on');
+    assert.deepEqual(steps, ['boot-pxe:running', 'boot-pxe:ok', 'power-cycle:running', 'power-cycle:ok']);
+    assert.deepEqual(r.state.Boot, { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Once', BootSourceOverrideMode: 'UEFI' });
+    assert.deepEqual(r.state.resets, ['On'], 'was off: powered on, not cycled');
+
+    const [again] = await runBmcInstall([target(r.port)], { bootMode: 'bios', timeoutMs: 5000 });
+    assert.equal(again!.ok, true);
+    assert.deepEqual(r.state.resets, ['On', 'PowerCycle'], 'was on: power cycled');
+    assert.equal(r.state.Boot.BootSourceOverrideMode, 'Legacy');
+
+    const before = r.requests.length;
+    const [bad] = await runBmcInstall([target(r.port, { password: 'wrong' })], { bootMode: 'uefi', timeoutMs: 5000 });
+    assert.equal(bad!.ok, false);
+    assert.equal(bad!.failedStep, 'boot-pxe');
+    assert.equal(bad!.error?.kind, 'bad-credentials');
+    assert.equal(bad!.steps.length, 1);
+    assert.ok(!r.requests.slice(before).some((q) => q.path.endsWith('ComputerSystem.Reset')), 'no reset after the failed boot step');
+    assert.deepEqual(r.state.resets, ['On', 'PowerCycle']);
+  });
 });

@@ -24,6 +24,8 @@ import { RedfishClient, RedfishResetType, bootFlagsFromRedfish } from './redfish
 export interface BmcLearned {
   cipherSuite?: number;
   tlsFingerprint256?: string;
+  /** The server's PXE NIC, read from the BMC (Redfish EthernetInterfaces); kept only when none was typed in. */
+  mac?: string;
 }
 
 export interface BmcRunOptions {
@@ -43,10 +45,11 @@ interface Outcome {
   power: PowerState | null;
   bootFlags: BootFlags | null;
   confirmed: boolean | null;
+  macs: string[] | null;
   notes: string[];
 }
 
-const empty = (): Outcome => ({ power: null, bootFlags: null, confirmed: null, notes: [] });
+const empty = (): Outcome => ({ power: null, bootFlags: null, confirmed: null, macs: null, notes: [] });
 
 /** Does the read-back show the PXE override that was asked for? Returns what differs (empty = confirmed). */
 export function bootMismatch(flags: BootFlags, want: { persistent: boolean; efi: boolean }): string[] {
@@ -104,6 +107,10 @@ async function ipmiAction(s: IpmitoolSession, action: BmcAction, deadline: Deadl
     case BmcActionKind.BootFlags:
       o.bootFlags = await ipmiBootFlags(s, deadline);
       return o;
+    case BmcActionKind.NicMacs:
+      // IPMI has no standard command for the host's NICs: `lan print` is the BMC's own port, and the rest is OEM
+      // (Dell, Supermicro, HPE each differ). Refused without a call rather than guessed.
+      throw new BmcFailure(BmcErrorKind.NotSupported, 'IPMI has no standard command for the server\'s NIC MACs; type the MAC in, or use Redfish');
     case BmcActionKind.BootPxe: {
       const want = { persistent: action.persistent, efi: action.efi };
       let setError: BmcFailure | null = null;
@@ -177,6 +184,9 @@ async function redfishAction(c: RedfishClient, action: BmcAction, deadline: Dead
       case BmcActionKind.BootFlags:
         o.bootFlags = bootFlagsFromRedfish(sys.boot);
         return o;
+      case BmcActionKind.NicMacs:
+        o.macs = await c.nicMacs(sys, deadline);
+        return o;
       case BmcActionKind.BootPxe: {
         const want = { persistent: action.persistent, efi: action.efi };
         await c.setBootPxe(sys, want, deadline);
@@ -234,6 +244,7 @@ export async function runBmcAction(target: BmcTarget, action: BmcAction, opts: B
     power: outcome.power,
     bootFlags: outcome.bootFlags,
     confirmed: outcome.confirmed,
+    macs: outcome.macs,
     notes: [...extraNotes, ...outcome.notes].map((n) => redact(n, target.password)),
     error,
     durationMs: Date.now() - started,

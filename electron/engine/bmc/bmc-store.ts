@@ -1,15 +1,15 @@
 /**
- * The BMC list, persisted in the state dir as bmcs.json. Passwords are encrypted at rest with AES-256-GCM
- * under a random 256-bit key kept beside it in bmc-secret.key (created 0600). The GCM tag authenticates each
- * password together with the BMC it belongs to (additional data: id and user), so an edited, truncated or
- * swapped ciphertext fails to decrypt instead of yielding a wrong password.
+ * The BMC list, persisted in the state dir as bmcs.json. Passwords are sealed by a SecretVault (secret-vault.ts):
+ * AES-256-GCM bound to the BMC (additional data: id and user), under a key kept in a 0600 file (the CLI, web
+ * mode) or wrapped by the OS keychain (the desktop app). An edited, truncated or swapped ciphertext fails to
+ * decrypt instead of yielding a wrong password.
  *
- * What this protects against: the list being copied off the laptop without the key file (a backup, a support
- * bundle, a diagnostics export) and passwords showing up in logs, JSON output or the UI. It does not protect
- * against someone who can read the whole state dir as this user; an OS keychain is the next step (README.md).
+ * What this protects against: the list being copied off the laptop without its key (a backup, a support bundle,
+ * a diagnostics export) and passwords showing up in logs, JSON output or the UI. With the file key it does not
+ * protect against someone who can read the whole state dir as this user; with the OS keychain it does, as far
+ * as the keychain does (README.md).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -19,15 +19,15 @@ import {
   type BmcEntry,
   type BmcImportResponse,
   type BmcSelection,
+  type BmcUpdateRequest,
 } from '../../../shared/model/bmc';
 import { normalizeMac } from '../../../shared/net/ipv4';
 import type { BmcLearned } from './bmc-actions';
 import type { BmcTarget } from './bmc-types';
+import { SecretVaultError, fileKeyVault, type SealedSecret, type SecretVault } from './secret-vault';
 
+export { BMC_KEY_FILE } from './secret-vault';
 export const BMC_STORE_FILE = 'bmcs.json';
-export const BMC_KEY_FILE = 'bmc-secret.key';
-const KEY_BYTES = 32; // AES-256
-const IV_BYTES = 12; // GCM's native nonce size (NIST SP 800-38D §8.2)
 const STORE_VERSION = 1;
 
 export class BmcStoreError extends Error {
@@ -37,12 +37,6 @@ export class BmcStoreError extends Error {
   }
 }
 
-interface SealedSecret {
-  iv: string;
-  tag: string;
-  data: string;
-}
-
 interface StoredBmc extends Omit<BmcEntry, 'hasPassword'> {
   secret: SealedSecret | null;
 }
@@ -50,57 +44,6 @@ interface StoredBmc extends Omit<BmcEntry, 'hasPassword'> {
 interface StoreFile {
   version: number;
   bmcs: StoredBmc[];
-}
-
-// ---- encryption ----------------------------------------------------------------------------------------
-
-function aad(id: string, user: string): Buffer {
-  return Buffer.from(`fieldboot-bmc-v1\0${id}\0${user}`, 'utf8');
-}
-
-export function sealSecret(key: Buffer, plain: string, id: string, user: string): SealedSecret {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad(id, user));
-  const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-}
-
-export function openSecret(key: Buffer, sealed: SealedSecret, id: string, user: string): string {
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
-    decipher.setAAD(aad(id, user));
-    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
-  } catch {
-    throw new BmcStoreError(`the stored password for ${id} cannot be decrypted: ${BMC_STORE_FILE} was altered or ${BMC_KEY_FILE} was replaced. Add the BMC again.`);
-  }
-}
-
-/** Read the key, or create it (0600, exclusive create so two processes never write different keys). */
-export function loadOrCreateKey(stateDir: string): Buffer {
-  const path = join(stateDir, BMC_KEY_FILE);
-  if (!existsSync(path)) {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const key = randomBytes(KEY_BYTES);
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      try {
-        writeSync(fd, key);
-      } finally {
-        closeSync(fd);
-      }
-      return key;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // Lost a race with another fieldboot process: use the key it wrote.
-    }
-  }
-  // A key readable by group or others defeats its purpose: take those bits away (POSIX only).
-  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
-  const key = readFileSync(path);
-  if (key.length !== KEY_BYTES) throw new BmcStoreError(`${path} is not a ${KEY_BYTES}-byte key; the stored BMC passwords cannot be read`);
-  return key;
 }
 
 // ---- CSV -----------------------------------------------------------------------------------------------
@@ -213,21 +156,15 @@ function publicEntry(b: StoredBmc): BmcEntry {
 }
 
 export class BmcStore {
-  private keyBuffer: Buffer | null = null;
-
   private constructor(
     readonly stateDir: string,
     private data: StoreFile,
+    /** Seals and opens passwords; its key is loaded only when one is sealed or opened (listing writes no key). */
+    readonly vault: SecretVault,
   ) {}
 
-  /** Loaded (or created) only when a password is sealed or opened: listing never writes a key. */
-  private get key(): Buffer {
-    this.keyBuffer ??= loadOrCreateKey(this.stateDir);
-    return this.keyBuffer;
-  }
-
-  /** Open (or start) the list in stateDir. */
-  static open(stateDir: string): BmcStore {
+  /** Open (or start) the list in stateDir. Passwords go through `vault` (default: the 0600 key file there). */
+  static open(stateDir: string, vault: SecretVault = fileKeyVault(stateDir)): BmcStore {
     const path = join(stateDir, BMC_STORE_FILE);
     let data: StoreFile = { version: STORE_VERSION, bmcs: [] };
     if (existsSync(path)) {
@@ -239,7 +176,24 @@ export class BmcStore {
         throw new BmcStoreError(`cannot read ${path}: ${(err as Error).message}`);
       }
     }
-    return new BmcStore(stateDir, data);
+    return new BmcStore(stateDir, data, vault);
+  }
+
+  private seal(password: string, id: string, user: string): SealedSecret {
+    try {
+      return this.vault.seal(password, { id, user });
+    } catch (err) {
+      throw new BmcStoreError(err instanceof SecretVaultError ? err.message : `cannot store the password for ${id}: ${(err as Error).message}`);
+    }
+  }
+
+  private open(b: StoredBmc): string {
+    if (!b.secret) throw new BmcStoreError(`${b.id} has no stored password; add it again`);
+    try {
+      return this.vault.open(b.secret, { id: b.id, user: b.user });
+    } catch (err) {
+      throw new BmcStoreError(err instanceof SecretVaultError ? err.message : `cannot read the password for ${b.id}: ${(err as Error).message}`);
+    }
   }
 
   get path(): string {
@@ -278,7 +232,7 @@ export class BmcStore {
     if (wantedName && this.data.bmcs.some((b) => b.id !== id && (b.name === wantedName || b.id === wantedName))) {
       throw new BmcStoreError(`another BMC is already called "${wantedName}"`);
     }
-    const secret = sealSecret(this.key, req.password, id, req.user);
+    const secret = this.seal(req.password, id, req.user);
     if (existing) {
       existing.user = req.user;
       existing.secret = secret;
@@ -295,6 +249,33 @@ export class BmcStore {
     const stored: StoredBmc = { id, name, host: host.host, port, protocol, user: req.user, mac, cipherSuite: null, tlsFingerprint256: null, addedAt: new Date().toISOString(), secret };
     this.data.bmcs.push(stored);
     return { entry: publicEntry(stored), updated: false };
+  }
+
+  /** Change name, user, password or MAC of a stored BMC. A new user alone re-seals the stored password under it. */
+  update(req: BmcUpdateRequest): BmcEntry {
+    const [b] = this.find([req.id]);
+    if (!b) throw new BmcStoreError(`no BMC called "${req.id}" in the list`);
+    const name = req.name?.trim();
+    if (name && this.data.bmcs.some((x) => x !== b && (x.name === name || x.id === name))) throw new BmcStoreError(`another BMC is already called "${name}"`);
+    let mac = b.mac;
+    if (req.mac === null || req.mac === '') mac = null;
+    else if (req.mac !== undefined) {
+      mac = normalizeMac(req.mac);
+      if (!mac) throw new BmcStoreError(`"${req.mac}" is not a MAC address`);
+    }
+    if (req.user !== undefined && !req.user) throw new BmcStoreError('a BMC needs a user name');
+    if (req.password !== undefined && !req.password) throw new BmcStoreError('a BMC needs a password');
+    const user = req.user ?? b.user;
+    if (req.password !== undefined || user !== b.user) {
+      // The secret is bound to the user (GCM additional data): a renamed user needs the password sealed again.
+      const password = req.password ?? this.open(b);
+      b.secret = this.seal(password, b.id, user);
+      b.cipherSuite = null;
+    }
+    b.user = user;
+    b.mac = mac;
+    if (name) b.name = name;
+    return publicEntry(b);
   }
 
   /** Import CSV text; every good line is stored even when others are rejected. */
@@ -342,9 +323,9 @@ export class BmcStore {
   targets(selection: BmcSelection): BmcTarget[] {
     const chosen = 'all' in selection ? this.data.bmcs : this.find(selection.ids);
     return chosen.map((b) => {
-      if (!b.secret) throw new BmcStoreError(`${b.id} has no stored password; add it again`);
-      const { secret, addedAt: _a, ...rest } = b;
-      return { ...rest, password: openSecret(this.key, secret, b.id, b.user) };
+      const password = this.open(b);
+      const { secret: _s, addedAt: _a, ...rest } = b;
+      return { ...rest, password };
     });
   }
 
@@ -355,5 +336,7 @@ export class BmcStore {
     if (learned.cipherSuite !== undefined) b.cipherSuite = learned.cipherSuite;
     // Trust on first use means first: a pin is never overwritten by a run.
     if (learned.tlsFingerprint256 !== undefined && !b.tlsFingerprint256) b.tlsFingerprint256 = learned.tlsFingerprint256;
+    // A MAC typed in by the technician wins over one read from the BMC.
+    if (learned.mac !== undefined && !b.mac) b.mac = learned.mac;
   }
 }

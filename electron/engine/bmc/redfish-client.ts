@@ -13,6 +13,7 @@ import http from 'node:http';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { BmcErrorKind, BootDevice, type BootFlags, type PowerState } from '../../../shared/model/bmc';
+import { normalizeMac } from '../../../shared/net/ipv4';
 import { BmcFailure, redact, remainingMs, type BmcTarget, type Deadline } from './bmc-types';
 
 /** Resource paths of DSP0266 §6.2 used when the service root does not link them. */
@@ -49,6 +50,8 @@ interface RedfishBoot {
 export interface RedfishSystem {
   path: string;
   etag: string | null;
+  /** The EthernetInterfaces collection (ComputerSystem schema), when the BMC links one. */
+  ethernetInterfaces: string | null;
   power: PowerState | null;
   boot: RedfishBoot;
   resetTarget: string;
@@ -283,6 +286,7 @@ export class RedfishClient {
     return {
       path: this.systemPath,
       etag,
+      ethernetInterfaces: odataId(body.EthernetInterfaces),
       power: toPower(body.PowerState),
       boot: isObject(body.Boot) ? (body.Boot as RedfishBoot) : {},
       resetTarget: isObject(reset) && typeof reset.target === 'string' ? reset.target : `${this.systemPath}/Actions/ComputerSystem.Reset`,
@@ -293,6 +297,24 @@ export class RedfishClient {
   async reset(sys: RedfishSystem, type: RedfishResetType, deadline: Deadline): Promise<void> {
     const res = await this.request('POST', sys.resetTarget, deadline, { ResetType: type });
     if (res.status < 200 || res.status > 299) throw this.fail(res, `ComputerSystem.Reset ${type}`);
+  }
+
+  /**
+   * The server's NIC MACs from Systems/{id}/EthernetInterfaces (EthernetInterface schema: MACAddress, else
+   * PermanentMACAddress), link-up ones first: the NIC that PXE-boots is cabled. Members without a MAC are skipped.
+   */
+  async nicMacs(sys: RedfishSystem, deadline: Deadline): Promise<string[]> {
+    if (!sys.ethernetInterfaces) throw new BmcFailure(BmcErrorKind.NotSupported, 'this BMC lists no EthernetInterfaces for the system; type the MAC in');
+    const { body } = await this.getJson(sys.ethernetInterfaces, deadline);
+    const members = Array.isArray(body.Members) ? body.Members.map(odataId).filter((m): m is string => !!m) : [];
+    const found: { mac: string; up: boolean }[] = [];
+    for (const member of members.slice(0, 16)) {
+      const { body: nic } = await this.getJson(member, deadline);
+      const raw = typeof nic.MACAddress === 'string' && nic.MACAddress ? nic.MACAddress : nic.PermanentMACAddress;
+      const mac = typeof raw === 'string' ? normalizeMac(raw) : null;
+      if (mac && !found.some((f) => f.mac === mac)) found.push({ mac, up: nic.LinkStatus === 'LinkUp' });
+    }
+    return [...found.filter((f) => f.up), ...found.filter((f) => !f.up)].map((f) => f.mac);
   }
 
   /** PATCH the boot override (ComputerSystem.Boot). BMCs that reject BootSourceOverrideMode get it without. */

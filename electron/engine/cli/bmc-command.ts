@@ -36,6 +36,7 @@ export const BMC_USAGE = `usage:
   fieldboot bmc power status|on|off|cycle|reset  TARGETS
   fieldboot bmc bootdev pxe [--once|--persistent] [--efi]  TARGETS
   fieldboot bmc bootflags  TARGETS
+  fieldboot bmc macs  TARGETS                                 (the server's NIC MACs; Redfish only)
 TARGETS: --all | --select NAME,... (from the list) | --host H [--port P] --user U [--protocol ipmi|redfish]
 common:  --state-dir DIR  --json  --concurrency N (default ${DEFAULT_BMC_CONCURRENCY})  --timeout S (per BMC, default ${DEFAULT_BMC_TIMEOUT_MS / 1000})
          --cipher N (IPMI cipher suite; default: the last one that worked, else ${DEFAULT_CIPHER_SUITES.join(' then ')})
@@ -124,6 +125,7 @@ function detail(r: BmcResult): string {
   if (r.bootFlags) parts.push(`boot ${describeBootFlags(r.bootFlags)}`);
   if (r.confirmed !== null) parts.push(r.confirmed ? 'confirmed' : 'NOT confirmed');
   if (r.power) parts.push(`power ${r.power}`);
+  if (r.macs) parts.push(r.macs.length ? `NIC ${r.macs.join(', ')}` : 'no NIC MACs listed');
   return parts.join(', ') || 'done';
 }
 
@@ -154,9 +156,9 @@ function actionOf(positionals: string[], v: Values): BmcAction {
     if (v.once && v.persistent) throw new Usage('--once and --persistent exclude each other');
     return { kind: BmcActionKind.BootPxe, persistent: !!v.persistent, efi: !!v.efi };
   }
-  if (cmd === 'bootflags') {
+  if (cmd === 'bootflags' || cmd === 'macs') {
     if (arg !== undefined) throw new Usage(`unexpected argument "${arg}"`);
-    return { kind: BmcActionKind.BootFlags };
+    return { kind: cmd === 'macs' ? BmcActionKind.NicMacs : BmcActionKind.BootFlags };
   }
   throw new Usage(cmd ? `unknown bmc command "${cmd}"` : 'bmc needs a command');
 }
@@ -281,6 +283,7 @@ async function dispatch(positionals: string[], v: Values): Promise<number> {
     case 'power':
     case 'bootdev':
     case 'bootflags':
+    case 'macs':
       return runAction(positionals, v, stateDir);
     default:
       throw new Usage(cmd ? `unknown bmc command "${cmd}"` : 'bmc needs a command');

@@ -28,6 +28,13 @@ const { values } = parseArgs({
     parallel: { type: 'string', default: '20' },
     'parallel-mb': { type: 'string', default: '20' },
     servers: { type: 'string', default: 'fieldboot,dnsmasq,atftpd' },
+    /** Comma list of client keys: curl, w8, w16 (and 512 with --with-512). Default: all. */
+    clients: { type: 'string' },
+    /**
+     * A second FieldBoot checkout (e.g. `git worktree add /tmp/fb-base HEAD~3` + a node_modules link) run as
+     * server "baseline" in the same rounds, so a change is measured against its parent on the same load.
+     */
+    baseline: { type: 'string' },
   },
 });
 const SIZE = Number(values['size-mb']) * 1024 * 1024;
@@ -46,13 +53,16 @@ interface ServerDef {
   ready?: RegExp;
 }
 
+const fieldbootServer = (name: string, checkout: string): ServerDef => ({
+  name,
+  command: process.execPath,
+  args: (root) => ['--import', 'tsx', join(checkout, 'bench/tftp/serve-fieldboot.ts'), '--bind', SERVER_IP, '--port', '69', '--root', root],
+  ready: /ready/,
+});
+
 const SERVERS: ServerDef[] = [
-  {
-    name: 'fieldboot',
-    command: process.execPath,
-    args: (root) => ['--import', 'tsx', join(repo, 'bench/tftp/serve-fieldboot.ts'), '--bind', SERVER_IP, '--port', '69', '--root', root],
-    ready: /ready/,
-  },
+  fieldbootServer('fieldboot', repo),
+  ...(values.baseline ? [fieldbootServer('baseline', values.baseline)] : []),
   {
     name: 'dnsmasq',
     command: 'dnsmasq',
@@ -66,17 +76,18 @@ const SERVERS: ServerDef[] = [
 ];
 
 interface ClientDef {
+  key: string;
   name: string;
   args: (file: string, out: string) => string[];
 }
 
 const CLIENTS: ClientDef[] = [
-  { name: 'curl blksize 1468 (lock-step)', args: (f, o) => ['curl', '-sS', '--max-time', '300', `tftp://${SERVER_IP}/${f}`, '--tftp-blksize', '1468', '-o', o] },
-  { name: 'atftp 1468 windowsize 8', args: (f, o) => ['atftp', '--option', 'blksize 1468', '--option', 'tsize 0', '--option', 'windowsize 8', '-g', '-r', f, '-l', o, SERVER_IP, '69'] },
-  { name: 'atftp 1468 windowsize 16', args: (f, o) => ['atftp', '--option', 'blksize 1468', '--option', 'tsize 0', '--option', 'windowsize 16', '-g', '-r', f, '-l', o, SERVER_IP, '69'] },
+  { key: 'curl', name: 'curl blksize 1468 (lock-step)', args: (f, o) => ['curl', '-sS', '--max-time', '300', `tftp://${SERVER_IP}/${f}`, '--tftp-blksize', '1468', '-o', o] },
+  { key: 'w8', name: 'atftp 1468 windowsize 8', args: (f, o) => ['atftp', '--option', 'blksize 1468', '--option', 'tsize 0', '--option', 'windowsize 8', '-g', '-r', f, '-l', o, SERVER_IP, '69'] },
+  { key: 'w16', name: 'atftp 1468 windowsize 16', args: (f, o) => ['atftp', '--option', 'blksize 1468', '--option', 'tsize 0', '--option', 'windowsize 16', '-g', '-r', f, '-l', o, SERVER_IP, '69'] },
 ];
 if (values['with-512']) {
-  CLIENTS.push({ name: 'tftp-hpa 512, no options', args: (f, o) => ['tftp', SERVER_IP, '69', '-m', 'binary', '-c', 'get', f, o] });
+  CLIENTS.push({ key: '512', name: 'tftp-hpa 512, no options', args: (f, o) => ['tftp', SERVER_IP, '69', '-m', 'binary', '-c', 'get', f, o] });
 }
 
 function writeRandomFile(path: string, size: number): string {
@@ -152,11 +163,13 @@ async function timeParallel(client: ClientNs, n: number, file: string, outDir: s
   return bad ? `FAIL (${bad}/${n} wrong)` : ms;
 }
 
+const clients = values.clients ? CLIENTS.filter((c) => values.clients?.split(',').includes(c.key)) : CLIENTS;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function main(): Promise<void> {
   if (!isRoot()) throw new Error('needs root (network namespaces)');
-  const servers = SERVERS.filter((s) => values.servers.split(',').includes(s.name) && (s.name === 'fieldboot' || hasCommand(s.command)));
+  const servers = SERVERS.filter((s) => (s.name === 'baseline' || values.servers.split(',').includes(s.name)) && (s.command === process.execPath || hasCommand(s.command)));
   const work = mkdtempSync(join(tmpdir(), 'fb-tftp-bench-'));
   chmodSync(work, 0o755);
   const root = join(work, 'root');
@@ -172,36 +185,58 @@ async function main(): Promise<void> {
 
   const lab = createSwitch({ prefix: 'fbtb', serverCidr: `${SERVER_IP}/24` });
   const results = new Map<string, Map<string, number | string>>();
+  let perRound = new Map<string, number[]>();
   try {
     const client = lab.addVethClient('c0');
     client.exec(['ip', 'addr', 'add', CLIENT_CIDR, 'dev', client.ifname]);
     console.log(`# switch ${lab.ns}: server ${SERVER_IP} on ${lab.bridge}, client ${CLIENT_CIDR} on a veth port; ${REPEAT} runs each, median`);
+    // Rounds alternate the servers (each round: every server, every client) so that a change in the
+    // machine's load hits all of them alike; the median is taken per (server, client) over the rounds.
+    const times = new Map<string, number[]>();
+    const failures = new Map<string, string>();
+    const key = (server: string, clientName: string) => `${server}\u0000${clientName}`;
+    const parallelName = `${PARALLEL} x curl 1468 in parallel`;
+    const rss = new Map<string, number | null>();
+    for (let round = 0; round < REPEAT; round++) {
+      for (const def of servers) {
+        const child = await startServer(lab, def, root, work);
+        try {
+          for (const c of clients) {
+            if (failures.has(key(def.name, c.name))) continue;
+            const r = timeClient(client, c.args('big.bin', join(outDir, 'big.out')), join(outDir, 'big.out'), sha);
+            if (typeof r === 'string') failures.set(key(def.name, c.name), r);
+            else times.set(key(def.name, c.name), [...(times.get(key(def.name, c.name)) ?? []), r]);
+            console.log(`# round ${round + 1} ${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof r === 'number' ? `${(r / 1000).toFixed(2)} s` : r}`);
+          }
+          if (PARALLEL > 0 && round === 0) {
+            const v = await timeParallel(client, PARALLEL, 'par.bin', outDir, parSha);
+            if (typeof v === 'string') failures.set(key(def.name, parallelName), v);
+            else times.set(key(def.name, parallelName), [v]);
+            if (def.name === 'fieldboot' || def.name === 'baseline') rss.set(def.name, peakRssMb(child.pid));
+          }
+        } finally {
+          await stopServer(child);
+        }
+      }
+    }
+    perRound = times;
+    console.log(`\n# median of ${REPEAT} rounds [all runs]`);
     for (const def of servers) {
       const row = new Map<string, number | string>();
       results.set(def.name, row);
-      const child = await startServer(lab, def, root, work);
-      try {
-        for (const c of CLIENTS) {
-          const times: number[] = [];
-          let failure: string | null = null;
-          for (let i = 0; i < REPEAT && !failure; i++) {
-            const r = timeClient(client, c.args('big.bin', join(outDir, 'big.out')), join(outDir, 'big.out'), sha);
-            if (typeof r === 'string') failure = r;
-            else times.push(r);
-          }
-          const v = failure ?? median(times);
-          row.set(c.name, v);
-          console.log(`${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${(SIZE / 1048576 / (v / 1000)).toFixed(1)} MB/s  [${times.map((t) => (t / 1000).toFixed(2)).join(', ')}]` : v}`);
-        }
-        if (PARALLEL > 0) {
-          const v = await timeParallel(client, PARALLEL, 'par.bin', outDir, parSha);
-          const name = `${PARALLEL} x curl 1468 in parallel`;
-          row.set(name, v);
-          const rss = def.name === 'fieldboot' ? peakRssMb(child.pid) : null;
-          console.log(`${def.name.padEnd(10)} ${name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${((PARALLEL * PARALLEL_SIZE) / 1048576 / (v / 1000)).toFixed(1)} MB/s total` : v}${rss !== null ? `  peak RSS ${rss} MB` : ''}`);
-        }
-      } finally {
-        await stopServer(child);
+      for (const c of clients) {
+        const k = key(def.name, c.name);
+        const ts = times.get(k) ?? [];
+        const v = failures.get(k) ?? median(ts);
+        row.set(c.name, v);
+        console.log(`${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${(SIZE / 1048576 / (v / 1000)).toFixed(1)} MB/s  [${ts.map((t) => (t / 1000).toFixed(2)).join(', ')}]` : v}`);
+      }
+      if (PARALLEL > 0) {
+        const k = key(def.name, parallelName);
+        const v = failures.get(k) ?? times.get(k)?.[0] ?? NaN;
+        row.set(parallelName, v);
+        const r = rss.get(def.name);
+        console.log(`${def.name.padEnd(10)} ${parallelName.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${((PARALLEL * PARALLEL_SIZE) / 1048576 / (v / 1000)).toFixed(1)} MB/s total` : v}${r != null ? `  peak RSS ${r} MB` : ''}`);
       }
     }
   } finally {
@@ -211,13 +246,17 @@ async function main(): Promise<void> {
 
   const fb = results.get('fieldboot');
   if (!fb) return;
-  console.log('\n# ratios: FieldBoot time / reference time (below 1.00: FieldBoot faster)');
+  console.log('\n# ratios: FieldBoot time / reference time (below 1.00: FieldBoot faster); median of the medians, then the median of per-round ratios [each round]');
   for (const [name, row] of results) {
     if (name === 'fieldboot') continue;
     for (const [clientName, ref] of row) {
       const mine = fb.get(clientName);
       const ratio = typeof mine === 'number' && typeof ref === 'number' ? (mine / ref).toFixed(2) : 'n/a';
-      console.log(`fieldboot/${name.padEnd(10)} ${clientName.padEnd(32)} ${ratio}`);
+      const a = perRound.get(`fieldboot\u0000${clientName}`) ?? [];
+      const b = perRound.get(`${name}\u0000${clientName}`) ?? [];
+      const rounds = a.length === b.length && a.length > 1 ? a.map((t, i) => t / (b[i] ?? NaN)) : [];
+      const roundText = rounds.length ? `   per round ${median(rounds).toFixed(2)} [${rounds.map((r) => r.toFixed(2)).join(', ')}]` : '';
+      console.log(`fieldboot/${name.padEnd(10)} ${clientName.padEnd(32)} ${ratio}${roundText}`);
     }
   }
 }

@@ -9,6 +9,7 @@ import { API_CHANNELS } from '../../shared/api/fieldboot-api';
 import { ErrorCode, FieldbootError, toErrorInfo } from '../../shared/errors';
 import { DhcpMode } from '../../shared/model/serve-config';
 import type { AppBackend } from './app-backend';
+import { parseBmcAdd, parseBmcIds, parseBmcImport, parseBmcInstall, parseBmcPower, parseBmcUpdate } from '../engine/bmc/bmc-requests';
 import { parseProfileRenderRequest, parseProfileSaveRequest } from './profile-store';
 
 interface ChannelHandler<C extends ApiChannel> {
@@ -95,6 +96,14 @@ export const API_HANDLERS: HandlerTable = {
   'profiles:save': { parse: parseProfileSaveRequest, call: (b, req) => b.saveProfile(req) },
   'profiles:delete': { parse: singleText('name', MAX_PROFILE_NAME), call: (b, req) => b.deleteProfile(req.name) },
   'profiles:render': { parse: parseProfileRenderRequest, call: (b, req) => b.renderProfile(req) },
+  'bmc:list': { parse: parseVoid, call: (b) => b.listBmcs() },
+  'bmc:add': { parse: parseBmcAdd, call: (b, req) => b.addBmc(req) },
+  'bmc:update': { parse: parseBmcUpdate, call: (b, req) => b.updateBmc(req) },
+  'bmc:import': { parse: parseBmcImport, call: (b, req) => b.importBmcs(req) },
+  'bmc:remove': { parse: parseBmcIds, call: (b, req) => b.removeBmcs(req.ids) },
+  'bmc:test': { parse: parseBmcIds, call: (b, req) => b.testBmcs(req.ids) },
+  'bmc:install': { parse: parseBmcInstall, call: (b, req) => b.installBmcs(req) },
+  'bmc:power': { parse: parseBmcPower, call: (b, req) => b.powerBmcs(req) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

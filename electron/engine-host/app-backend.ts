@@ -7,6 +7,17 @@ import type { Profile } from '../../shared/answer/profile';
 import type { LibraryImage } from '../../shared/model/library-image';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
 import type { Readable } from 'node:stream';
+import type {
+  BmcAddRequest,
+  BmcEntry,
+  BmcImportRequest,
+  BmcImportResponse,
+  BmcInstallRequest,
+  BmcInstallResponse,
+  BmcPowerRequest,
+  BmcRunResponse,
+  BmcUpdateRequest,
+} from '../../shared/model/bmc';
 
 /** Limits for an upload the web server hands over. */
 export interface ImageUploadOptions {
@@ -36,6 +47,16 @@ export interface AppBackend {
   deleteProfile(name: string): Promise<ProfileSummary>;
   /** The answer file as served: rendered with the serving context, or the CLI's placeholder address. */
   renderProfile(request: ProfileRenderRequest): Promise<ProfileRender>;
+  /** Server BMCs (electron/engine/bmc/bmc-service.ts): the list in the state dir, test / install / power runs.
+   * Passwords go in and never come back out. Errors are FieldbootErrors; per-BMC failures are in the results. */
+  listBmcs(): Promise<BmcEntry[]>;
+  addBmc(request: BmcAddRequest): Promise<BmcEntry>;
+  updateBmc(request: BmcUpdateRequest): Promise<BmcEntry>;
+  importBmcs(request: BmcImportRequest): Promise<BmcImportResponse>;
+  removeBmcs(ids: string[]): Promise<BmcEntry[]>;
+  testBmcs(ids: string[]): Promise<BmcRunResponse>;
+  installBmcs(request: BmcInstallRequest): Promise<BmcInstallResponse>;
+  powerBmcs(request: BmcPowerRequest): Promise<BmcRunResponse>;
   /** Stop serving and end the engine process. */
   dispose(): Promise<void>;
 }

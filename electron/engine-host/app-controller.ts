@@ -17,6 +17,18 @@ import type { Readable } from 'node:stream';
 import type { AppBackend, ImageUploadOptions } from './app-backend';
 import { EngineHost, exitCodeName } from './engine-host';
 import { ProfileStore, renderProfileAnswer } from './profile-store';
+import { BmcService, type BmcServiceOptions } from '../engine/bmc/bmc-service';
+import type {
+  BmcAddRequest,
+  BmcEntry,
+  BmcImportRequest,
+  BmcImportResponse,
+  BmcInstallRequest,
+  BmcInstallResponse,
+  BmcPowerRequest,
+  BmcRunResponse,
+  BmcUpdateRequest,
+} from '../../shared/model/bmc';
 
 export interface AppControllerOptions {
   /** Settings a start request does not carry (state dir, ports...). */
@@ -26,6 +38,8 @@ export interface AppControllerOptions {
   listInterfaces?: () => Promise<NetworkInterfaceInfo[]>;
   /** Options for the image library kept in baseConfig.stateDir (tests inject `inspect`). */
   images?: ImageLibraryOptions;
+  /** BMC control: the password vault (desktop: keychain-wrapped key), per-BMC timeout, concurrency. */
+  bmc?: Omit<BmcServiceOptions, 'stateDir' | 'push'>;
 }
 
 export class AppController implements AppBackend {
@@ -36,6 +50,7 @@ export class AppController implements AppBackend {
   private library: Promise<ImageLibrary> | null = null;
   private unsubscribeLibrary: (() => void) | null = null;
   private profileStore: ProfileStore | null = null;
+  private bmcService: BmcService | null = null;
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
@@ -153,6 +168,44 @@ export class AppController implements AppBackend {
 
   async renderProfile(request: ProfileRenderRequest): Promise<ProfileRender> {
     return renderProfileAnswer(request, this.state);
+  }
+
+  async listBmcs(): Promise<BmcEntry[]> {
+    return this.bmcs().list();
+  }
+
+  async addBmc(request: BmcAddRequest): Promise<BmcEntry> {
+    return this.bmcs().add(request);
+  }
+
+  async updateBmc(request: BmcUpdateRequest): Promise<BmcEntry> {
+    return this.bmcs().update(request);
+  }
+
+  async importBmcs(request: BmcImportRequest): Promise<BmcImportResponse> {
+    return this.bmcs().import(request);
+  }
+
+  async removeBmcs(ids: string[]): Promise<BmcEntry[]> {
+    return this.bmcs().remove(ids);
+  }
+
+  testBmcs(ids: string[]): Promise<BmcRunResponse> {
+    return this.bmcs().test(ids);
+  }
+
+  installBmcs(request: BmcInstallRequest): Promise<BmcInstallResponse> {
+    return this.bmcs().install(request);
+  }
+
+  powerBmcs(request: BmcPowerRequest): Promise<BmcRunResponse> {
+    return this.bmcs().power(request);
+  }
+
+  /** bmcs.json in the state dir, re-read on every call (the CLI may change it meanwhile). */
+  private bmcs(): BmcService {
+    this.bmcService ??= new BmcService({ ...this.options.bmc, stateDir: this.options.baseConfig.stateDir, push: (p) => this.push(p) });
+    return this.bmcService;
   }
 
   /** <stateDir>/profiles; nothing is read until a call needs it. */

@@ -33,6 +33,14 @@ const api: FieldbootApi = {
       return null;
     }
   },
+  listBmcs: () => invoke('bmc:list'),
+  addBmc: (request) => invoke('bmc:add', request),
+  updateBmc: (request) => invoke('bmc:update', request),
+  importBmcs: (request) => invoke('bmc:import', request),
+  removeBmcs: (ids) => invoke('bmc:remove', { ids }),
+  testBmcs: (ids) => invoke('bmc:test', { ids }),
+  installBmcs: (request) => invoke('bmc:install', request),
+  powerBmcs: (request) => invoke('bmc:power', request),
   subscribe(listener) {
     // Wrap so the renderer's callback never receives the IPC event (it carries `sender`).
     const onPush = (_event: IpcRendererEvent, push: ApiPush): void => listener(push);

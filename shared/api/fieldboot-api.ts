@@ -9,6 +9,18 @@ import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
 import type { Profile, RenderContext, TargetId } from '../answer/profile';
 import type { RenderedAnswer } from '../answer/render';
+import type {
+  BmcAddRequest,
+  BmcEntry,
+  BmcImportRequest,
+  BmcImportResponse,
+  BmcInstallRequest,
+  BmcInstallResponse,
+  BmcPowerRequest,
+  BmcPush,
+  BmcRunResponse,
+  BmcUpdateRequest,
+} from '../model/bmc';
 
 export type ServingPhase = 'idle' | 'starting' | 'serving' | 'stopping' | 'failed';
 
@@ -73,7 +85,9 @@ export type ApiPush =
   | { type: 'state'; state: ServingState }
   | { type: 'event'; event: EngineEvent }
   /** The whole image list, after every change (add, remove, a file gone or back). */
-  | { type: 'images'; images: LibraryImage[] };
+  | { type: 'images'; images: LibraryImage[] }
+  /** BMC list changes and per-BMC progress of test / install / power runs (shared/model/bmc.ts). */
+  | BmcPush;
 
 /** Web-mode upload progress: bytes sent so far of the file's size. */
 export interface UploadProgress {
@@ -115,6 +129,17 @@ export interface FieldbootApi {
   deleteProfile(name: string): Promise<ApiResult<ProfileSummary>>;
   /** Renders main-side with the serving context (or the CLI's placeholder when not serving). */
   renderProfile(request: ProfileRenderRequest): Promise<ApiResult<ProfileRender>>;
+  /** Server BMCs (IPMI / Redfish). Passwords go in and are kept main-side; entries only say `hasPassword`. */
+  listBmcs(): Promise<ApiResult<BmcEntry[]>>;
+  addBmc(request: BmcAddRequest): Promise<ApiResult<BmcEntry>>;
+  updateBmc(request: BmcUpdateRequest): Promise<ApiResult<BmcEntry>>;
+  importBmcs(request: BmcImportRequest): Promise<ApiResult<BmcImportResponse>>;
+  removeBmcs(ids: string[]): Promise<ApiResult<BmcEntry[]>>;
+  /** Reachability, credentials and power state; per-BMC progress is pushed as `bmc-progress`. */
+  testBmcs(ids: string[]): Promise<ApiResult<BmcRunResponse>>;
+  /** Next boot from the network, then power-cycle (power on if off); one result per BMC. */
+  installBmcs(request: BmcInstallRequest): Promise<ApiResult<BmcInstallResponse>>;
+  powerBmcs(request: BmcPowerRequest): Promise<ApiResult<BmcRunResponse>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -133,6 +158,14 @@ export interface ApiChannels {
   'profiles:save': { request: ProfileSaveRequest; response: Profile };
   'profiles:delete': { request: { name: string }; response: ProfileSummary };
   'profiles:render': { request: ProfileRenderRequest; response: ProfileRender };
+  'bmc:list': { request: void; response: BmcEntry[] };
+  'bmc:add': { request: BmcAddRequest; response: BmcEntry };
+  'bmc:update': { request: BmcUpdateRequest; response: BmcEntry };
+  'bmc:import': { request: BmcImportRequest; response: BmcImportResponse };
+  'bmc:remove': { request: { ids: string[] }; response: BmcEntry[] };
+  'bmc:test': { request: { ids: string[] }; response: BmcRunResponse };
+  'bmc:install': { request: BmcInstallRequest; response: BmcInstallResponse };
+  'bmc:power': { request: BmcPowerRequest; response: BmcRunResponse };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -148,6 +181,14 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'profiles:save',
   'profiles:delete',
   'profiles:render',
+  'bmc:list',
+  'bmc:add',
+  'bmc:update',
+  'bmc:import',
+  'bmc:remove',
+  'bmc:test',
+  'bmc:install',
+  'bmc:power',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw

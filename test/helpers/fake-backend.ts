@@ -64,6 +64,10 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     return state;
   };
   const delay = (): Promise<void> => new Promise((r) => setTimeout(r, transitionMs));
+  const noBmcs = (method: string) => async (): Promise<never> => {
+    calls.push({ method });
+    throw new FieldbootError(ErrorCode.BadOption, 'the fake backend has no BMCs');
+  };
   // Profiles in memory, with the real validation, hashing and rendering (the store's files are tested with AppController).
   const profiles = new Map<string, { profile: Profile; modified: string }>();
   const savedProfile = (name: string) => {
@@ -167,6 +171,18 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       calls.push({ method: 'renderProfile' });
       return renderProfileAnswer(request, state);
     },
+    // No BMCs here: the real ones are driven through AppController against ipmi_sim (test/ui/bmc.test.ts).
+    async listBmcs() {
+      calls.push({ method: 'listBmcs' });
+      return [];
+    },
+    addBmc: noBmcs('addBmc'),
+    updateBmc: noBmcs('updateBmc'),
+    importBmcs: noBmcs('importBmcs'),
+    removeBmcs: noBmcs('removeBmcs'),
+    testBmcs: noBmcs('testBmcs'),
+    installBmcs: noBmcs('installBmcs'),
+    powerBmcs: noBmcs('powerBmcs'),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -145,6 +145,14 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     deleteProfile: (name) => call('profiles:delete', { name }),
     renderProfile: (request) => call('profiles:render', request),
     uploadImage: (file, options) => uploadImage(origin, token, file, options),
+    listBmcs: () => call('bmc:list'),
+    addBmc: (request) => call('bmc:add', request),
+    updateBmc: (request) => call('bmc:update', request),
+    importBmcs: (request) => call('bmc:import', request),
+    removeBmcs: (ids) => call('bmc:remove', { ids }),
+    testBmcs: (ids) => call('bmc:test', { ids }),
+    installBmcs: (request) => call('bmc:install', request),
+    powerBmcs: (request) => call('bmc:power', request),
     subscribe(listener) {
       listeners.add(listener);
       if (socket === null && retryTimer === null) open();

@@ -21,7 +21,8 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
   assert.ok(api, 'window.fieldboot is exposed');
   assert.deepEqual(Object.keys(api).sort(), [
     'addImage', 'getState', 'listImages', 'listInterfaces', 'pathForFile', 'removeImage', 'startServing', 'stopServing', 'subscribe',
-  ]);
+    'addBmc', 'importBmcs', 'installBmcs', 'listBmcs', 'powerBmcs', 'removeBmcs', 'testBmcs', 'updateBmc',
+  ].sort());
   // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
   assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');
   assert.equal(api.pathForFile?.({} as never), null);

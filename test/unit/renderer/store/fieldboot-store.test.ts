@@ -7,6 +7,7 @@ import type { NetworkInterfaceInfo } from '../../../../shared/model/network';
 import { createFieldbootStore, defaultInterface, isLoggable, MAX_EVENTS } from '../../../../renderer/src/store/fieldboot-store';
 import { FAKE_INTERFACES } from '../../../helpers/fake-backend';
 import { unscriptedProfileApi } from '../../../helpers/profile-api-stub';
+import { unscriptedBmcApi } from '../../../helpers/bmc-api-stub';
 
 /** A FieldbootApi whose answers the test scripts, recording the calls. */
 function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
@@ -25,6 +26,7 @@ function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
     addImage: () => Promise.resolve({ ok: false, error: errorInfo('iso-unreadable', 'not scripted') }),
     removeImage: () => Promise.resolve({ ok: false, error: errorInfo('bad-option', 'not scripted') }),
     ...unscriptedProfileApi(),
+    ...unscriptedBmcApi(),
     subscribe: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -10,6 +10,7 @@ import { errorInfo } from '../../../../shared/errors';
 import type { LibraryImage } from '../../../../shared/model/library-image';
 import { createFieldbootStore } from '../../../../renderer/src/store/fieldboot-store';
 import { unscriptedProfileApi } from '../../../helpers/profile-api-stub';
+import { unscriptedBmcApi } from '../../../helpers/bmc-api-stub';
 
 const ok = <T>(value: T): Promise<ApiResult<T>> => Promise.resolve({ ok: true, value });
 
@@ -35,6 +36,7 @@ function api(over: Partial<FieldbootApi>): { api: FieldbootApi; push: (p: ApiPus
       },
       removeImage: (id) => ok(image(id, 'x.iso')),
       ...unscriptedProfileApi(),
+      ...unscriptedBmcApi(),
       subscribe: (l) => {
         listeners.add(l);
         return () => listeners.delete(l);

@@ -6,6 +6,7 @@ import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { AppController } from './engine-host/app-controller';
 import { registerIpc } from './ipc/register-ipc';
+import { createAppSecretVault } from './safe-storage-vault';
 import { createMainWindow } from './window';
 
 // Two FieldBoot windows would mean two DHCP servers on one wire: keep one instance.
@@ -24,7 +25,9 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(() => {
-    controller = new AppController({ baseConfig: { stateDir: join(app.getPath('userData'), 'state') } });
+    const stateDir = join(app.getPath('userData'), 'state');
+    // BMC passwords: AES-GCM key wrapped by the OS keychain where there is one (safeStorage is ready now).
+    controller = new AppController({ baseConfig: { stateDir }, bmc: { vault: createAppSecretVault(stateDir) } });
     // Only unpackaged runs (npm run dev) may point the window at the Vite dev server.
     const devServerUrl = !app.isPackaged ? process.env.FIELDBOOT_DEV_URL : undefined;
     window = createMainWindow(devServerUrl ? { devServerUrl } : {});

@@ -5,10 +5,11 @@ import { EventLog } from './features/events/EventLog';
 import { DropOverlay } from './features/images/DropOverlay';
 import { ImagesScreen } from './features/images/ImagesScreen';
 import { NetworkScreen } from './features/network/NetworkScreen';
+import { WizardScreen } from './features/wizard/WizardScreen';
 import type { FieldbootStore } from './store/fieldboot-store';
 import { StoreProvider } from './store/store-context';
 
-type Screen = 'network' | 'images';
+type Screen = 'network' | 'images' | 'wizard';
 
 export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
@@ -45,17 +46,25 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
           <nav className="app-nav" role="tablist" aria-label="Screens">
             {tab('network', 'Network')}
             {tab('images', imageCount > 0 ? `Images (${imageCount})` : 'Images')}
+            {tab('wizard', 'Answer file')}
           </nav>
           <span className="mode-tag" data-testid="api-mode" title={mode === 'web' ? 'Driven from a browser (fieldboot serve --ui)' : 'Desktop app'}>
             {mode === 'web' ? 'Web mode' : 'Desktop'}
           </span>
         </header>
+        {/* The wizard needs the width for its form and live preview: no event log beside it. */}
+        {screen === 'wizard' ? (
+          <main className="app-main wide">
+            <WizardScreen />
+          </main>
+        ) : (
         <main className="app-main">
           {screen === 'network' ? <NetworkScreen /> : <ImagesScreen mode={mode} />}
           <aside className="app-side">
             <EventLog />
           </aside>
         </main>
+        )}
         <DropOverlay onFiles={onFiles} />
       </div>
     </StoreProvider>

@@ -22,6 +22,7 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
   assert.deepEqual(Object.keys(api).sort(), [
     'addImage', 'getState', 'listImages', 'listInterfaces', 'pathForFile', 'removeImage', 'startServing', 'stopServing', 'subscribe',
     'addBmc', 'importBmcs', 'installBmcs', 'listBmcs', 'powerBmcs', 'removeBmcs', 'testBmcs', 'updateBmc',
+    'listProfiles', 'getProfile', 'saveProfile', 'deleteProfile', 'renderProfile',
   ].sort());
   // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
   assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');

@@ -8,7 +8,7 @@
  * $6$ hash); after Save the page says main's served copy equals the preview; and
  * `fieldboot answer render --profile <saved file> --target T [--mac M --inventory CSV]` prints exactly the
  * preview text, byte for byte, with nothing normalised (the preview uses the CLI's default server address
- * when not serving). A reload opens the saved profile again. Screenshot: test-results/ui/wizard.png (1366x768).
+ * when not serving). A reload opens the saved profile again. Screenshots: test-results/ui/wizard.png and wizard-network.png (1366x768).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -153,6 +153,9 @@ test('web mode: the wizard previews the answer file live, saves it, and answer r
     assert.deepEqual(await page.getByTestId('wz-inventory-row').allTextContents(), ['252:54:00:0a:00:01web-0110.77.0.21/24R12', '352:54:00:0a:00:02web-0210.77.0.22R12']);
     await page.getByTestId('wz-preview-mac').selectOption('52:54:00:0a:00:01');
     await previewUntil(page, (x) => x.includes('--hostname=web-01') && x.includes('--ip=10.77.0.21'), 'web-01 with its static address');
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.getByTestId('wz-inventory-table').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'wizard-network.png') });
 
     // 6. Packages, post-install script, finish.
     await page.getByTestId('wz-step-packages').click();
@@ -191,7 +194,6 @@ test('web mode: the wizard previews the answer file live, saves it, and answer r
     // Saved and unchanged: main's copy for the newly picked machine is checked again.
     await page.locator('[data-testid="wz-served-status"][data-same="true"]').waitFor({ timeout: 10_000 });
 
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.getByTestId('wz-step-accounts').click();
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'wizard.png') });
     const overflow = await page.evaluate(() => {

@@ -6,10 +6,11 @@ import { DropOverlay } from './features/images/DropOverlay';
 import { ImagesScreen } from './features/images/ImagesScreen';
 import { NetworkScreen } from './features/network/NetworkScreen';
 import { WizardScreen } from './features/wizard/WizardScreen';
+import { BmcScreen } from './features/bmc/BmcScreen';
 import type { FieldbootStore } from './store/fieldboot-store';
 import { StoreProvider } from './store/store-context';
 
-type Screen = 'network' | 'images' | 'wizard';
+type Screen = 'network' | 'images' | 'wizard' | 'bmc';
 
 export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
@@ -47,6 +48,7 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
             {tab('network', 'Network')}
             {tab('images', imageCount > 0 ? `Images (${imageCount})` : 'Images')}
             {tab('wizard', 'Answer file')}
+            {tab('bmc', 'Machines (BMC)')}
           </nav>
           <span className="mode-tag" data-testid="api-mode" title={mode === 'web' ? 'Driven from a browser (fieldboot serve --ui)' : 'Desktop app'}>
             {mode === 'web' ? 'Web mode' : 'Desktop'}
@@ -56,6 +58,10 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
         {screen === 'wizard' ? (
           <main className="app-main wide">
             <WizardScreen />
+          </main>
+        ) : screen === 'bmc' ? (
+          <main className="app-main wide">
+            <BmcScreen />
           </main>
         ) : (
         <main className="app-main">

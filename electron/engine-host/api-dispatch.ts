@@ -10,6 +10,7 @@ import { ErrorCode, FieldbootError, toErrorInfo } from '../../shared/errors';
 import { DhcpMode } from '../../shared/model/serve-config';
 import type { AppBackend } from './app-backend';
 import { parseBmcAdd, parseBmcIds, parseBmcImport, parseBmcInstall, parseBmcPower, parseBmcUpdate } from '../engine/bmc/bmc-requests';
+import { parseClientArm, parseClientExport, parseClientMacs } from '../engine/clients/client-requests';
 import { parseProfileRenderRequest, parseProfileSaveRequest } from './profile-store';
 
 interface ChannelHandler<C extends ApiChannel> {
@@ -104,6 +105,11 @@ export const API_HANDLERS: HandlerTable = {
   'bmc:test': { parse: parseBmcIds, call: (b, req) => b.testBmcs(req.ids) },
   'bmc:install': { parse: parseBmcInstall, call: (b, req) => b.installBmcs(req) },
   'bmc:power': { parse: parseBmcPower, call: (b, req) => b.powerBmcs(req) },
+  'clients:list': { parse: parseVoid, call: (b) => b.listClients() },
+  'clients:arm': { parse: parseClientArm, call: (b, req) => b.armClients(req) },
+  'clients:disarm': { parse: parseClientMacs, call: (b, req) => b.disarmClients(req.macs) },
+  'clients:clear-finished': { parse: parseVoid, call: (b) => b.clearFinishedClients() },
+  'clients:export': { parse: parseClientExport, call: (b, req) => b.exportClients(req.format) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

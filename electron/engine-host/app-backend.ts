@@ -18,6 +18,7 @@ import type {
   BmcRunResponse,
   BmcUpdateRequest,
 } from '../../shared/model/bmc';
+import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
 
 /** Limits for an upload the web server hands over. */
 export interface ImageUploadOptions {
@@ -57,6 +58,13 @@ export interface AppBackend {
   testBmcs(ids: string[]): Promise<BmcRunResponse>;
   installBmcs(request: BmcInstallRequest): Promise<BmcInstallResponse>;
   powerBmcs(request: BmcPowerRequest): Promise<BmcRunResponse>;
+  /** Client records (electron/engine/clients/client-tracker.ts); changes are pushed as `clients`. */
+  listClients(): Promise<ClientRecord[]>;
+  /** Resolves once the arming is saved. */
+  armClients(request: ClientArmRequest): Promise<ClientRecord[]>;
+  disarmClients(macs: string[]): Promise<ClientRecord[]>;
+  clearFinishedClients(): Promise<string[]>;
+  exportClients(format: ClientReportFormat): Promise<string>;
   /** Stop serving and end the engine process. */
   dispose(): Promise<void>;
 }

@@ -29,6 +29,10 @@ import type {
   BmcRunResponse,
   BmcUpdateRequest,
 } from '../../shared/model/bmc';
+import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
+import { ClientTracker } from '../engine/clients/client-tracker';
+import { clientReport } from '../engine/clients/client-report';
+import { createLog } from '../engine/log';
 
 export interface AppControllerOptions {
   /** Settings a start request does not carry (state dir, ports...). */
@@ -51,9 +55,23 @@ export class AppController implements AppBackend {
   private unsubscribeLibrary: (() => void) | null = null;
   private profileStore: ProfileStore | null = null;
   private bmcService: BmcService | null = null;
+  /**
+   * Every machine seen, fed by the engine events below and persisted in <stateDir>/clients.json. Arming from
+   * the view is stored here; the engine's boot decisions need it too (see the client tracker's README notes).
+   */
+  private readonly clients: ClientTracker;
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
+    // Tracker problems (an unreadable clients.json) reach the event log like the engine's own warnings.
+    const clientLog = createLog((e) => {
+      if (e.level === 'warn' || e.level === 'error') this.push({ type: 'event', event: { type: 'log', time: nowIso(), level: e.level, subsystem: 'HOST', message: e.message } });
+    }, 'HOST');
+    this.clients = ClientTracker.open(options.baseConfig.stateDir, clientLog, { onArm: (event) => this.push({ type: 'event', event }) });
+    this.clients.subscribe((changes) => {
+      // The snapshot at subscription is for nobody: the renderer asks with clients:list, then follows these.
+      if (!changes.snapshot) this.push({ type: 'clients', ...changes });
+    });
     this.host.on('event', (event) => this.onEngineEvent(event));
     this.host.on('exit', (code, signal, fatal) => {
       if (this.state.phase === 'serving' || this.state.phase === 'starting') {
@@ -127,6 +145,7 @@ export class AppController implements AppBackend {
 
   async dispose(): Promise<void> {
     await this.host.dispose();
+    await this.clients.close().catch(() => {});
     this.unsubscribeLibrary?.();
     this.listeners.clear();
   }
@@ -259,8 +278,30 @@ export class AppController implements AppBackend {
     };
   }
 
+  async listClients(): Promise<ClientRecord[]> {
+    return this.clients.list();
+  }
+
+  armClients(request: ClientArmRequest): Promise<ClientRecord[]> {
+    return this.clients.arm(request.macs, { oneShot: request.oneShot });
+  }
+
+  disarmClients(macs: string[]): Promise<ClientRecord[]> {
+    return this.clients.disarm(macs);
+  }
+
+  clearFinishedClients(): Promise<string[]> {
+    return this.clients.clearFinished();
+  }
+
+  async exportClients(format: ClientReportFormat): Promise<string> {
+    return clientReport(this.clients.list(), format);
+  }
+
   private onEngineEvent(event: EngineEvent): void {
     this.push({ type: 'event', event });
+    // A failed save is logged by the tracker; the event itself is already on its way to the view.
+    this.clients.observe(event).catch(() => {});
     if (event.type === 'stopped' && this.state.phase === 'serving') this.setState(IDLE_STATE);
   }
 

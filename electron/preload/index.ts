@@ -41,6 +41,11 @@ const api: FieldbootApi = {
   testBmcs: (ids) => invoke('bmc:test', { ids }),
   installBmcs: (request) => invoke('bmc:install', request),
   powerBmcs: (request) => invoke('bmc:power', request),
+  listClients: () => invoke('clients:list'),
+  armClients: (request) => invoke('clients:arm', request),
+  disarmClients: (macs) => invoke('clients:disarm', { macs }),
+  clearFinishedClients: () => invoke('clients:clear-finished'),
+  exportClients: (format) => invoke('clients:export', { format }),
   subscribe(listener) {
     // Wrap so the renderer's callback never receives the IPC event (it carries `sender`).
     const onPush = (_event: IpcRendererEvent, push: ApiPush): void => listener(push);

@@ -9,6 +9,7 @@ import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
 import type { Profile, RenderContext, TargetId } from '../answer/profile';
 import type { RenderedAnswer } from '../answer/render';
+import type { ClientArmRequest, ClientRecord, ClientReportFormat, ClientsPush } from '../model/client-record';
 import type {
   BmcAddRequest,
   BmcEntry,
@@ -87,7 +88,9 @@ export type ApiPush =
   /** The whole image list, after every change (add, remove, a file gone or back). */
   | { type: 'images'; images: LibraryImage[] }
   /** BMC list changes and per-BMC progress of test / install / power runs (shared/model/bmc.ts). */
-  | BmcPush;
+  | BmcPush
+  /** Client records (client-record.ts): a snapshot, then changed records and removed MACs. */
+  | ClientsPush;
 
 /** Web-mode upload progress: bytes sent so far of the file's size. */
 export interface UploadProgress {
@@ -140,6 +143,15 @@ export interface FieldbootApi {
   /** Next boot from the network, then power-cycle (power on if off); one result per BMC. */
   installBmcs(request: BmcInstallRequest): Promise<ApiResult<BmcInstallResponse>>;
   powerBmcs(request: BmcPowerRequest): Promise<ApiResult<BmcRunResponse>>;
+  /** Every machine seen (and those armed ahead of time); then follow the `clients` push. */
+  listClients(): Promise<ApiResult<ClientRecord[]>>;
+  /** Arm machines for install (one-shot: disarmed once they report finished). Resolves once saved. */
+  armClients(request: ClientArmRequest): Promise<ApiResult<ClientRecord[]>>;
+  disarmClients(macs: string[]): Promise<ApiResult<ClientRecord[]>>;
+  /** Forget finished machines that are not armed; answers the MACs removed. */
+  clearFinishedClients(): Promise<ApiResult<string[]>>;
+  /** The client report as CSV or JSON text. */
+  exportClients(format: ClientReportFormat): Promise<ApiResult<string>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -166,6 +178,11 @@ export interface ApiChannels {
   'bmc:test': { request: { ids: string[] }; response: BmcRunResponse };
   'bmc:install': { request: BmcInstallRequest; response: BmcInstallResponse };
   'bmc:power': { request: BmcPowerRequest; response: BmcRunResponse };
+  'clients:list': { request: void; response: ClientRecord[] };
+  'clients:arm': { request: ClientArmRequest; response: ClientRecord[] };
+  'clients:disarm': { request: { macs: string[] }; response: ClientRecord[] };
+  'clients:clear-finished': { request: void; response: string[] };
+  'clients:export': { request: { format: ClientReportFormat }; response: string };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -189,6 +206,11 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'bmc:test',
   'bmc:install',
   'bmc:power',
+  'clients:list',
+  'clients:arm',
+  'clients:disarm',
+  'clients:clear-finished',
+  'clients:export',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw

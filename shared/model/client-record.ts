@@ -103,3 +103,19 @@ export interface ClientRecord {
 
 /** Log lines kept per machine: enough for one install's story, bounded for 200 machines in a window. */
 export const MAX_CLIENT_LOG = 200;
+
+/** clients:arm: arm machines for install; one-shot ones are disarmed once they report finished. */
+export interface ClientArmRequest {
+  macs: string[];
+  oneShot: boolean;
+}
+
+export type ClientReportFormat = 'csv' | 'json';
+
+/** The clients push: `snapshot` replaces everything; `changed` records replace theirs; `removed` MACs go. */
+export interface ClientsPush {
+  type: 'clients';
+  snapshot?: ClientRecord[];
+  changed?: ClientRecord[];
+  removed?: string[];
+}

@@ -14,6 +14,8 @@ import type { EngineEvent } from '../../shared/model/engine-event';
 import { nowIso } from '../../shared/model/engine-event';
 import type { NetworkInterfaceInfo } from '../../shared/model/network';
 import type { AppBackend } from '../../electron/engine-host/app-backend';
+import { ClientTracker } from '../../electron/engine/clients/client-tracker';
+import { clientReport } from '../../electron/engine/clients/client-report';
 import { renderProfileAnswer } from '../../electron/engine-host/profile-store';
 import { hashPassword } from '../../shared/answer/crypt';
 import type { Profile } from '../../shared/answer/profile';
@@ -44,8 +46,10 @@ export const FAKE_INTERFACES: NetworkInterfaceInfo[] = [
 ];
 
 export interface FakeBackend extends AppBackend {
-  /** Push an engine event to every subscriber. */
+  /** Push an engine event to every subscriber (and to the client tracker). */
   emit(event: EngineEvent): void;
+  /** The real tracker, in memory: emitted events feed it; its changes are pushed as `clients`. */
+  readonly clients: ClientTracker;
   readonly calls: { method: string; request?: StartRequest }[];
 }
 
@@ -64,6 +68,11 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     return state;
   };
   const delay = (): Promise<void> => new Promise((r) => setTimeout(r, transitionMs));
+  const clients = new ClientTracker([], { onArm: (event) => push({ type: 'event', event }) });
+  clients.subscribe((c) => {
+    // The snapshot at subscription is for nobody: the renderer asks with clients:list.
+    if (!c.snapshot) push({ type: 'clients', ...c });
+  });
   const noBmcs = (method: string) => async (): Promise<never> => {
     calls.push({ method });
     throw new FieldbootError(ErrorCode.BadOption, 'the fake backend has no BMCs');
@@ -78,7 +87,11 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
 
   return {
     calls,
-    emit: (event) => push({ type: 'event', event }),
+    clients,
+    emit: (event) => {
+      push({ type: 'event', event });
+      void clients.observe(event);
+    },
     async listInterfaces() {
       calls.push({ method: 'listInterfaces' });
       return interfaces;
@@ -183,11 +196,32 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     testBmcs: noBmcs('testBmcs'),
     installBmcs: noBmcs('installBmcs'),
     powerBmcs: noBmcs('powerBmcs'),
+    async listClients() {
+      calls.push({ method: 'listClients' });
+      return clients.list();
+    },
+    async armClients(request) {
+      calls.push({ method: 'armClients' });
+      return clients.arm(request.macs, { oneShot: request.oneShot });
+    },
+    async disarmClients(macs) {
+      calls.push({ method: 'disarmClients' });
+      return clients.disarm(macs);
+    },
+    async clearFinishedClients() {
+      calls.push({ method: 'clearFinishedClients' });
+      return clients.clearFinished();
+    },
+    async exportClients(format) {
+      calls.push({ method: 'exportClients' });
+      return clientReport(clients.list(), format);
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async dispose() {
+      await clients.close();
       listeners.clear();
     },
   };

@@ -75,7 +75,7 @@ async function startChild(stateDir: string): Promise<Child> {
 let clock = Date.parse('2026-03-01T10:00:00Z');
 const t = (): string => new Date((clock += 1000)).toISOString();
 const lease = (mac: string, action: 'discover' | 'ack'): EngineEvent => ({ type: 'lease', time: t(), action, mac, ip: action === 'ack' ? IP[mac]! : '0.0.0.0', firmware: 'efi-x64', arch: 7, hostname: `node-${mac.slice(-2)}` });
-const file = (mac: string, role: FileRole, path: string, protocol: FileEvent['protocol'] = 'tftp'): EngineEvent => ({ type: 'file', time: t(), protocol, action: 'end', client: `${IP[mac]}:2000`, mac, role, path, image: 'debian-12', size: 4096, bytes: 4096, rate: 1e6, durationMs: 4 });
+const file = (mac: string, role: FileRole, path: string, protocol: FileEvent['protocol'] = 'tftp'): FileEvent => ({ type: 'file', time: t(), protocol, action: 'end', client: `${IP[mac]}:2000`, mac, role, path, image: 'debian-12', size: 4096, bytes: 4096, rate: 1e6, durationMs: 4 });
 
 test('simulated install through every stage with real HTTP callbacks; kill -9 and restart keep the records', { skip: !hasCommand('curl') && 'needs curl', timeout: 120_000 }, async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'fb-client-progress-'));
@@ -146,7 +146,7 @@ test('simulated install through every stage with real HTTP callbacks; kill -9 an
     assert.equal(notJson.stdout, '400');
 
     assert.deepEqual(
-      child.armEvents.map((e) => ({ ...(e as object), time: '' })).filter((e) => (e as { reason: string }).reason === 'finished'),
+      child.armEvents.map((e) => ({ ...(e as { reason: string }), time: '' })).filter((e) => e.reason === 'finished'),
       [{ type: 'arm', time: '', mac: A, armed: false, reason: 'finished' }],
       'A was one-shot: disarmed when it finished',
     );

@@ -2,11 +2,11 @@
  * The client report a technician hands over: every machine with its stage, times and problems, as CSV
  * (a spreadsheet) or JSON (a script). Progress and labels come from shared/clients, like the view's.
  */
-import type { ClientRecord, ReachedStage } from '../../../shared/model/client-record';
+import type { ClientRecord, ClientReportFormat, ReachedStage } from '../../../shared/model/client-record';
 import { CLIENT_STAGE_LABELS, CLIENT_STAGE_ORDER, stageDurations } from '../../../shared/clients/client-stages';
 import { clientProgress } from '../../../shared/clients/client-progress';
 
-export type ClientReportFormat = 'csv' | 'json';
+export type { ClientReportFormat };
 
 export const CLIENT_REPORT_FORMATS: readonly ClientReportFormat[] = ['csv', 'json'];
 

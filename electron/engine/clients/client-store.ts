@@ -16,7 +16,7 @@
  * progress endpoint and for arming: the reply goes out after the write.
  */
 import { readFileSync, renameSync } from 'node:fs';
-import { open, truncate } from 'node:fs/promises';
+import { mkdir, open, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClientStage, MAX_CLIENT_LOG, type ClientLogEntry, type ClientRecord } from '../../../shared/model/client-record';
 import { ALL_CLIENT_STAGES, isReachedStage } from '../../../shared/clients/client-stages';
@@ -201,6 +201,8 @@ export class ClientStore {
     this.source.takeChanges(); // the snapshot holds them all
     const records = this.source.snapshot();
     const file: ClientFile = { format: FORMAT, version: VERSION, seq: this.seq, clients: records };
+    // The app may arm a machine before any session created the state folder.
+    await mkdir(this.stateDir, { recursive: true });
     await writeAtomic(this.path, JSON.stringify(file) + '\n');
     if (this.journalExists) {
       await truncate(this.journalPath, 0).catch((err: NodeJS.ErrnoException) => {

@@ -153,6 +153,11 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     testBmcs: (ids) => call('bmc:test', { ids }),
     installBmcs: (request) => call('bmc:install', request),
     powerBmcs: (request) => call('bmc:power', request),
+    listClients: () => call('clients:list'),
+    armClients: (request) => call('clients:arm', request),
+    disarmClients: (macs) => call('clients:disarm', { macs }),
+    clearFinishedClients: () => call('clients:clear-finished'),
+    exportClients: (format) => call('clients:export', { format }),
     subscribe(listener) {
       listeners.add(listener);
       if (socket === null && retryTimer === null) open();

@@ -8,6 +8,7 @@ import { createFieldbootStore, defaultInterface, isLoggable, MAX_EVENTS } from '
 import { FAKE_INTERFACES } from '../../../helpers/fake-backend';
 import { unscriptedProfileApi } from '../../../helpers/profile-api-stub';
 import { unscriptedBmcApi } from '../../../helpers/bmc-api-stub';
+import { unscriptedClientsApi } from '../../../helpers/clients-api-stub';
 
 /** A FieldbootApi whose answers the test scripts, recording the calls. */
 function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
@@ -27,6 +28,7 @@ function scriptedApi(overrides: Partial<FieldbootApi> = {}) {
     removeImage: () => Promise.resolve({ ok: false, error: errorInfo('bad-option', 'not scripted') }),
     ...unscriptedProfileApi(),
     ...unscriptedBmcApi(),
+    ...unscriptedClientsApi(),
     subscribe: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -11,6 +11,7 @@ import type { LibraryImage } from '../../../../shared/model/library-image';
 import { createFieldbootStore } from '../../../../renderer/src/store/fieldboot-store';
 import { unscriptedProfileApi } from '../../../helpers/profile-api-stub';
 import { unscriptedBmcApi } from '../../../helpers/bmc-api-stub';
+import { unscriptedClientsApi } from '../../../helpers/clients-api-stub';
 
 const ok = <T>(value: T): Promise<ApiResult<T>> => Promise.resolve({ ok: true, value });
 
@@ -37,6 +38,7 @@ function api(over: Partial<FieldbootApi>): { api: FieldbootApi; push: (p: ApiPus
       removeImage: (id) => ok(image(id, 'x.iso')),
       ...unscriptedProfileApi(),
       ...unscriptedBmcApi(),
+    ...unscriptedClientsApi(),
       subscribe: (l) => {
         listeners.add(l);
         return () => listeners.delete(l);

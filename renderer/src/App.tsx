@@ -7,10 +7,11 @@ import { ImagesScreen } from './features/images/ImagesScreen';
 import { NetworkScreen } from './features/network/NetworkScreen';
 import { WizardScreen } from './features/wizard/WizardScreen';
 import { BmcScreen } from './features/bmc/BmcScreen';
+import { ClientsScreen } from './features/clients/ClientsScreen';
 import type { FieldbootStore } from './store/fieldboot-store';
 import { StoreProvider } from './store/store-context';
 
-type Screen = 'network' | 'images' | 'wizard' | 'bmc';
+type Screen = 'network' | 'images' | 'wizard' | 'bmc' | 'clients';
 
 export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
@@ -49,6 +50,7 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
             {tab('images', imageCount > 0 ? `Images (${imageCount})` : 'Images')}
             {tab('wizard', 'Answer file')}
             {tab('bmc', 'Machines (BMC)')}
+            {tab('clients', 'Clients')}
           </nav>
           <span className="mode-tag" data-testid="api-mode" title={mode === 'web' ? 'Driven from a browser (fieldboot serve --ui)' : 'Desktop app'}>
             {mode === 'web' ? 'Web mode' : 'Desktop'}
@@ -62,6 +64,10 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
         ) : screen === 'bmc' ? (
           <main className="app-main wide">
             <BmcScreen />
+          </main>
+        ) : screen === 'clients' ? (
+          <main className="app-main wide">
+            <ClientsScreen />
           </main>
         ) : (
         <main className="app-main">

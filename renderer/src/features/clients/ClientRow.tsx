@@ -1,0 +1,74 @@
+/**
+ * One machine in the Clients table. Memoized on its MAC and reading only its own record from the store,
+ * so a change to one machine re-renders one row, not two hundred.
+ */
+import { memo, useMemo } from 'react';
+import type { ClientRecord } from '../../../../shared/model/client-record';
+import { clientProgress } from '../../../../shared/clients/client-progress';
+import { formatRate } from '../../components/format';
+import { formatElapsed } from './client-format';
+import { useClients, useClientsActions } from './clients-context';
+import { useNow } from './use-now';
+
+function LiveElapsed({ since }: { since: number }) {
+  const now = useNow();
+  return <>{formatElapsed(now - since)}</>;
+}
+
+/** From first seen to finished (fixed), or to now (ticking) while the install runs. */
+function Elapsed({ record }: { record: ClientRecord }) {
+  if (!record.firstSeen) return <span className="muted">—</span>;
+  const start = Date.parse(record.stageTimes.discovered ?? record.firstSeen);
+  const end = record.stageTimes.finished ?? record.stageTimes['first-boot'];
+  if (end) return <>{formatElapsed(Date.parse(end) - start)}</>;
+  if (record.stage === 'failed' || record.stage === 'stalled') return <>{formatElapsed(Date.parse(record.lastSeen ?? record.firstSeen) - start)}</>;
+  return <LiveElapsed since={start} />;
+}
+
+export const ClientRow = memo(function ClientRow({ mac }: { mac: string }) {
+  const record = useClients((s) => s.byMac[mac]);
+  const selected = useClients((s) => s.selected.has(mac));
+  const open = useClients((s) => s.detail === mac);
+  const { toggleSelected, openDetail } = useClientsActions();
+  const progress = useMemo(() => (record ? clientProgress(record) : null), [record]);
+  if (!record || !progress) return null;
+  const pct = Math.round(progress.fraction * 100);
+  return (
+    <tr
+      className={`client-row tone-${progress.tone}${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}`}
+      data-testid="client-row"
+      data-mac={mac}
+      data-stage={record.stage}
+      data-armed={record.armed ? 'true' : 'false'}
+      onClick={() => openDetail(open ? null : mac)}
+    >
+      <td className="client-check" onClick={(e) => e.stopPropagation()}>
+        <input type="checkbox" checked={selected} onChange={() => toggleSelected(mac)} aria-label={`Select ${mac}`} data-testid="client-select" />
+      </td>
+      <td className="mono">
+        {record.mac}
+        {record.armed ? (
+          <span className="client-armed" data-testid="client-armed" title={record.oneShot ? 'Armed for one install' : 'Armed: installs on every network boot'}>
+            {record.oneShot ? 'armed once' : 'armed'}
+          </span>
+        ) : null}
+      </td>
+      <td>{record.hostname ?? <span className="muted">—</span>}</td>
+      <td className="mono">{record.ip ?? <span className="muted">—</span>}</td>
+      <td>{record.firmware ?? <span className="muted">—</span>}</td>
+      <td>{record.image ?? <span className="muted">—</span>}</td>
+      <td className="client-stage-cell">
+        <div className="client-stage-label" data-testid="client-stage-label" title={record.problem?.hint}>
+          {progress.label}
+        </div>
+        <div className="progress client-progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+          <div className="progress-bar" style={{ width: `${pct}%` }} />
+        </div>
+      </td>
+      <td className="mono num">
+        <Elapsed record={record} />
+      </td>
+      <td className="mono num">{record.transfer?.active && record.transfer.rate > 0 ? formatRate(record.transfer.rate) : <span className="muted">—</span>}</td>
+    </tr>
+  );
+});

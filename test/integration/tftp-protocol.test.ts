@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import { ErrorCode, FieldbootError } from '../../shared/errors';
 import { DirectorySource } from '../../electron/engine/files/directory-source';
 import { TftpErrorCode, TftpOpcode } from '../../electron/engine/protocol/tftp/tftp-constants';
-import type { TftpOption, TftpPacket } from '../../electron/engine/protocol/tftp/tftp-packet';
+import { encodeTftpPacket, type TftpOption, type TftpPacket } from '../../electron/engine/protocol/tftp/tftp-packet';
 import type { FileSource } from '../../electron/engine/files/file-source';
 import { TftpServer } from '../../electron/engine/servers/tftp-server';
-import { randomFile, sha256, sleep, startTftp, UdpProbe, waitFor, type Received, type TftpHarness } from './tftp-fixtures';
+import { LOOPBACK, randomFile, sha256, sleep, startTftp, UdpProbe, waitFor, type Received, type TftpHarness } from './tftp-fixtures';
 
 const rrq = (filename: string, options: TftpOption[] = [], mode = 'octet'): TftpPacket => ({ opcode: TftpOpcode.ReadRequest, filename, mode, options });
 const ack = (block: number): TftpPacket => ({ opcode: TftpOpcode.Ack, block: block & 0xffff });
@@ -137,6 +137,29 @@ test('a client that never ACKs: retries with backoff, then ERROR, and the transf
   });
 });
 
+test('a window leaves in one UDP GSO send on Linux, as separate DATA datagrams; udpGso: false sends them one by one', async () => {
+  for (const udpGso of [true, false]) {
+    await withServer({ maxBlksize: 1468, udpGso }, async (h, probe) => {
+      const content = randomFile(1468 * 8 + 100);
+      h.put('f.bin', content);
+      probe.send(rrq('f.bin', [{ name: 'blksize', value: '1468' }, { name: 'windowsize', value: '8' }]), h.port);
+      const oack = await probe.next();
+      assert.equal(oack?.packet.opcode, TftpOpcode.OptionAck);
+      const tid = oack?.rinfo.port ?? 0;
+      probe.send(ack(0), tid);
+      const parts: Buffer[] = [];
+      for (let b = 1; b <= 8; b++) parts.push(expectData(await probe.next(), b));
+      const stats = h.server.activeTransfers()[0]?.stats;
+      assert.equal(stats?.dataSent, 8);
+      assert.equal(stats?.gsoSends, udpGso && process.platform === 'linux' ? 1 : 0, `gsoSends with udpGso ${udpGso}`);
+      probe.send(ack(8), tid);
+      parts.push(expectData(await probe.next(), 9)); // the short last block: a lone datagram
+      probe.send(ack(9), tid);
+      assert.equal(sha256(Buffer.concat(parts)), sha256(content));
+    });
+  }
+});
+
 test('duplicate ACKs do not double the traffic (Sorcerer\'s Apprentice), lock-step and windowed', async () => {
   await withServer({}, async (h, probe) => {
     const content = randomFile(512 * 200 + 17);
@@ -241,17 +264,24 @@ test('invalid blksize gets ERROR 8; mail mode gets ERROR 4; WRQ gets ERROR 2', a
   });
 });
 
-test('a packet from a wrong TID gets ERROR 5 and the real transfer carries on', async () => {
+test('a packet from a wrong TID is refused (ICMP port unreachable: the transfer socket is connected) and the real transfer carries on', async () => {
   await withServer({}, async (h, probe) => {
     const content = randomFile(1200);
     h.put('f.bin', content);
     probe.send(rrq('f.bin'), h.port);
     const d1 = await probe.next();
     const parts = [expectData(d1, 1)];
-    const stranger = await UdpProbe.open();
+    // RFC 1350 section 4 asks for an ERROR 5 to the stranger; a connected socket never sees its packet, and
+    // the kernel answers with ICMP port unreachable, which a connected UDP socket reports as ECONNREFUSED.
+    const stranger = createSocket('udp4');
     try {
-      stranger.send(ack(1), d1?.rinfo.port ?? 0);
-      expectError(await stranger.next(), TftpErrorCode.UnknownTransferId);
+      const answer = await new Promise<string>((resolve) => {
+        stranger.on('message', (m) => resolve(`a TFTP answer (opcode ${m.readUInt16BE(0)})`));
+        stranger.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+        stranger.connect(d1?.rinfo.port ?? 0, LOOPBACK, () => stranger.send(encodeTftpPacket(ack(1))));
+        setTimeout(() => resolve('silence'), 1000);
+      });
+      assert.equal(answer, 'ECONNREFUSED');
     } finally {
       stranger.close();
     }

@@ -39,7 +39,7 @@ describe('HTTP over a multi-extent file (> 4 GiB) inside an ISO', { skip: tools.
   let h: Harness<HttpServer> | null = null;
   let url = '';
   /** File offsets where one extent ends and the next begins. */
-  let cuts: number[] = [];
+  const cuts: number[] = [];
   let marks: Mark[] = [];
   let skipWhy: string | null = null;
 

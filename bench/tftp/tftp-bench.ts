@@ -165,6 +165,17 @@ async function timeParallel(client: ClientNs, n: number, file: string, outDir: s
 
 const clients = values.clients ? CLIENTS.filter((c) => values.clients?.split(',').includes(c.key)) : CLIENTS;
 
+/** user + system CPU of a process and its threads, in ms (/proc/PID/stat fields 14 and 15, 100 Hz ticks). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function main(): Promise<void> {
@@ -193,6 +204,8 @@ async function main(): Promise<void> {
     // Rounds alternate the servers (each round: every server, every client) so that a change in the
     // machine's load hits all of them alike; the median is taken per (server, client) over the rounds.
     const times = new Map<string, number[]>();
+    /** Server CPU (user + system) per transfer: less sensitive to the load of a shared machine than time. */
+    const cpuTimes = new Map<string, number[]>();
     const failures = new Map<string, string>();
     const key = (server: string, clientName: string) => `${server}\u0000${clientName}`;
     const parallelName = `${PARALLEL} x curl 1468 in parallel`;
@@ -203,10 +216,13 @@ async function main(): Promise<void> {
         try {
           for (const c of clients) {
             if (failures.has(key(def.name, c.name))) continue;
+            const cpu0 = cpuMs(child.pid);
             const r = timeClient(client, c.args('big.bin', join(outDir, 'big.out')), join(outDir, 'big.out'), sha);
+            const cpu = cpuMs(child.pid) - cpu0;
             if (typeof r === 'string') failures.set(key(def.name, c.name), r);
             else times.set(key(def.name, c.name), [...(times.get(key(def.name, c.name)) ?? []), r]);
-            console.log(`# round ${round + 1} ${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof r === 'number' ? `${(r / 1000).toFixed(2)} s` : r}`);
+            cpuTimes.set(key(def.name, c.name), [...(cpuTimes.get(key(def.name, c.name)) ?? []), cpu]);
+            console.log(`# round ${round + 1} ${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof r === 'number' ? `${(r / 1000).toFixed(2)} s` : r}  server CPU ${cpu} ms`);
           }
           if (PARALLEL > 0 && round === 0) {
             const v = await timeParallel(client, PARALLEL, 'par.bin', outDir, parSha);
@@ -229,7 +245,8 @@ async function main(): Promise<void> {
         const ts = times.get(k) ?? [];
         const v = failures.get(k) ?? median(ts);
         row.set(c.name, v);
-        console.log(`${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${(SIZE / 1048576 / (v / 1000)).toFixed(1)} MB/s  [${ts.map((t) => (t / 1000).toFixed(2)).join(', ')}]` : v}`);
+        const cpus = cpuTimes.get(k) ?? [];
+        console.log(`${def.name.padEnd(10)} ${c.name.padEnd(32)} ${typeof v === 'number' ? `${(v / 1000).toFixed(2)} s  ${(SIZE / 1048576 / (v / 1000)).toFixed(1)} MB/s  [${ts.map((t) => (t / 1000).toFixed(2)).join(', ')}]` : v}  server CPU median ${median(cpus)} ms [${cpus.join(', ')}]`);
       }
       if (PARALLEL > 0) {
         const k = key(def.name, parallelName);

@@ -440,7 +440,8 @@ export class TftpTransfer {
 
   private complete(): void {
     const durationMs = performance.now() - this.startedAt;
-    this.p.log.info(`${this.clientLabel} sent ${this.p.path} (${this.size} bytes in ${durationMs.toFixed(0)} ms)`);
+    const { dataSent, retransmits, gsoSends } = this.stats;
+    this.p.log.info(`${this.clientLabel} sent ${this.p.path} (${this.size} bytes in ${durationMs.toFixed(0)} ms; ${dataSent} DATA, ${retransmits} retransmissions, ${gsoSends} GSO sends)`);
     this.finish('end', undefined);
   }
 

@@ -16,9 +16,9 @@ export const CHASSIS_SH = `#!/bin/sh
 dir=$1; mc=$2; op=$3; shift 3
 t0=$(date +%s.%N)
 args="$*"
-# "slow": answer after 0.6 s, long enough to see two BMCs overlap, short of ipmitool's 1 s retransmit (ipmi_sim
+# "slow": answer after 0.6 s (or the seconds written in it), long enough to see two BMCs overlap, short of ipmitool's 1 s retransmit (ipmi_sim
 # is single-threaded and would answer a retransmitted request twice).
-[ -e "$dir/slow" ] && sleep 0.6
+if [ -s "$dir/slow" ]; then sleep "$(cat "$dir/slow")"; elif [ -e "$dir/slow" ]; then sleep 0.6; fi
 if [ "$op" = get ]; then
   for p in "$@"; do
     v=$(sed -n "s/^$p=//p" "$dir/state" 2>/dev/null)

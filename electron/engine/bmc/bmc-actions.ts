@@ -61,6 +61,10 @@ export function bootMismatch(flags: BootFlags, want: { persistent: boolean; efi:
   return off;
 }
 
+/** How long a power cycle's read-back waits for the machine to come back on, and how often it looks. */
+const CYCLE_SETTLE_MS = 5000;
+const CYCLE_POLL_MS = 700;
+
 // ---- IPMI ----------------------------------------------------------------------------------------------
 
 async function ipmiPower(s: IpmitoolSession, deadline: Deadline): Promise<PowerState> {
@@ -98,6 +102,14 @@ async function ipmiAction(s: IpmitoolSession, action: BmcAction, deadline: Deadl
         await s.run(['chassis', 'power', 'cycle'], deadline);
       }
       o.power = await ipmiPower(s, deadline);
+      // A cycle is off, an interval (IPMI v2.0 §28.3: at least 1 s), then on: a read-back inside that interval
+      // says "off", which would read as "the machine is off" in the result. Look again for a few seconds.
+      const until = Math.min(deadline.at - 1000, Date.now() + CYCLE_SETTLE_MS);
+      while (o.power === 'off' && Date.now() + CYCLE_POLL_MS < until) {
+        await new Promise((r) => setTimeout(r, CYCLE_POLL_MS));
+        o.power = await ipmiPower(s, deadline);
+      }
+      if (o.power === 'off') o.notes.push('still off just after the cycle: the BMC powers it back on by itself');
       return o;
     }
     case BmcActionKind.PowerReset:

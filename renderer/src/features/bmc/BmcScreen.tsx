@@ -64,7 +64,10 @@ function AddBmcForm({ store }: { store: BmcStore }) {
       </label>
       <label className="bmc-field">
         <span>Protocol</span>
-        <select value={form.protocol} onChange={(e) => setForm((f) => ({ ...f, protocol: e.currentTarget.value as BmcProtocol }))} data-testid="bmc-protocol">
+        <select value={form.protocol} onChange={(e) => {
+            const protocol = e.currentTarget.value as BmcProtocol;
+            setForm((f) => ({ ...f, protocol }));
+          }} data-testid="bmc-protocol">
           <option value={BmcProtocol.Ipmi}>IPMI</option>
           <option value={BmcProtocol.Redfish}>Redfish</option>
         </select>

@@ -201,7 +201,16 @@ function StatusCell({ row }: { row: BmcRowStatus | undefined }) {
           {row.hint}
         </span>
       ) : null}
-      {row.notes.length ? <span className="bmc-status-notes">{row.notes.join(' · ')}</span> : null}
+      {row.notes.length ? (
+        <details className="bmc-status-notes">
+          <summary>What the BMC did ({row.notes.length})</summary>
+          <ul>
+            {row.notes.map((n, i) => (
+              <li key={i}>{n}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
     </div>
   );
 }

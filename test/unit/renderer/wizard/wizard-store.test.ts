@@ -24,6 +24,7 @@ import {
 } from '../../../../renderer/src/features/wizard/wizard-model';
 import { createWizardStore } from '../../../../renderer/src/features/wizard/wizard-store';
 import { createFakeBackend } from '../../../helpers/fake-backend';
+import { unscriptedBmcApi } from '../../../helpers/bmc-api-stub';
 
 const HASH = '$6$fbExampleSalt01$8oyTJk6IFUJtHz.BY/2MtlbqeiKOqhXOXJ.0J33dmvy1nZfWcIpKd/kbEF4YihFvER/VKoxILfVgwGyzdOEAl1';
 
@@ -51,6 +52,7 @@ function apiOver(backend: ReturnType<typeof createFakeBackend>): FieldbootApi {
     saveProfile: (r) => call('profiles:save', r),
     deleteProfile: (name) => call('profiles:delete', { name }),
     renderProfile: (r) => call('profiles:render', r),
+    ...unscriptedBmcApi(),
     subscribe: () => () => undefined,
   };
 }

@@ -20,6 +20,7 @@ export const ErrorCode = {
   EngineUnresponsive: 'engine-unresponsive',
   FileNotFound: 'file-not-found',
   IsoUnreadable: 'iso-unreadable',
+  ProfileInvalid: 'profile-invalid',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -53,6 +54,8 @@ export const ERROR_HINTS: Record<ErrorCode, string> = {
   'file-not-found': 'The client asked for a file that is not in the boot tree.',
   'iso-unreadable':
     'The image could not be read as an ISO 9660 or UDF disc image. Check that the download finished (compare its checksum) and that it is an installer ISO, not a compressed or raw disk image.',
+  'profile-invalid':
+    'The answer-file profile has errors (listed above). Fix them in the wizard or the profile file, then start again: nothing was served with a broken profile.',
   internal: 'An unexpected error. Export diagnostics and report it.',
 };
 

@@ -2,42 +2,57 @@
  * One serving session: validates a ServeConfig against the machine, builds the file sources and the servers,
  * starts them all or none, and stops them. Reports through ctx.emit (EngineEvent) and ctx.logSink.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { InventoryError, parseInventory, type Inventory } from '../../shared/answer/inventory';
+import { ProgressStage } from '../../shared/answer/progress';
+import type { Profile } from '../../shared/answer/profile';
+import { formatIssues, parseProfileText } from '../../shared/answer/profile-validate';
 import { ErrorCode, FieldbootError } from '../../shared/errors';
-import { nowIso, type ReadyEvent } from '../../shared/model/engine-event';
+import { FileRole, nowIso, type EngineEvent, type ReadyEvent } from '../../shared/model/engine-event';
 import { DEFAULT_PORTS, DhcpMode, type ServeConfig } from '../../shared/model/serve-config';
 import { defaultRange, formatIpv4, parseIpv4, parseRange, rangeSize, sameSubnet, type Ipv4Range } from '../../shared/net/ipv4';
 import { DEFAULT_BOOT_FILES, decideBoot, isBootClient, type BootAnswer, type BootPolicyConfig, type ClientFacts } from './boot/boot-policy';
 import { firmwareOf } from './boot/client-arch';
-import { renderLocalBootScript } from './boot/ipxe-script';
 import { DirectorySource } from './files/directory-source';
 import type { FileSource } from './files/file-source';
+import { GeneratedSource } from './files/generated-source';
 import { LayeredSource } from './files/layered-source';
 import { MemorySource } from './files/memory-source';
+import { MountedSource } from './files/mounted-source';
 import { createLog } from './log';
 import { findInterface } from './net/list-interfaces';
 import { resolveResourcesDir } from './paths';
 import { describeServer, probeDhcpServers, SESSION_PROBE_TIMEOUT_MS } from './servers/dhcp-probe';
 import { DhcpServer } from './servers/dhcp-server';
 import type { NetworkService, ServiceContext } from './servers/network-service';
-import { HttpServer } from './servers/http-server';
+import { FtpServer } from './servers/ftp-server';
+import { HttpServer, type HttpMount } from './servers/http-server';
 import { TftpServer } from './servers/tftp-server';
+import { progressEndpoint } from './clients/progress-endpoint';
+import { BootFlow } from './session/boot-flow';
+import { openServedImages, type ServedImage } from './session/served-images';
 
 /** The path of the script handed to clients already running iPXE (TFTP root, and under HTTP_BOOT_PREFIX). */
 export const IPXE_SCRIPT_PATH = 'fieldboot.ipxe';
 /** Where the boot tree (loaders, scripts, --root) is mounted on the HTTP server. */
 export const HTTP_BOOT_PREFIX = '/boot/';
+/** Where images sit on the FTP server (the seed's vsftpd layout: /pub/<tree>). */
+export const FTP_IMAGE_PREFIX = '/pub/';
 
 export interface SessionPlan {
   serverIp: string;
   prefix: number;
   range: Ipv4Range | null;
   bootPolicy: BootPolicyConfig;
+  profile: Profile | null;
+  inventory: Inventory | null;
 }
 
 export class Session {
   private services: NetworkService[] = [];
+  private images: ServedImage[] = [];
+  private flow: BootFlow | null = null;
   private running = false;
   private readonly log;
 
@@ -89,6 +104,9 @@ export class Session {
       throw new FieldbootError(ErrorCode.StateDirUnwritable, `cannot write the state folder ${cfg.stateDir}: ${(err as Error).message}`);
     }
 
+    const profile = cfg.profile ? loadProfile(cfg.profile) : null;
+    const inventory = cfg.inventory ? loadInventory(cfg.inventory) : null;
+
     // A plain pxelinux tree (the seed's layout) boots with its own loaders unless told otherwise.
     const rootHas = (file: string) => !!cfg.root && fileExists(join(cfg.root, file));
     const bootPolicy: BootPolicyConfig = {
@@ -106,7 +124,7 @@ export class Session {
       ipxeScriptOverHttp: true,
       httpPathPrefix: HTTP_BOOT_PREFIX.slice(1),
     };
-    return { serverIp: addr.address, prefix: addr.prefix, range, bootPolicy };
+    return { serverIp: addr.address, prefix: addr.prefix, range, bootPolicy, profile, inventory };
   }
 
   /** Binds every listener or none. Returns the ready event (also emitted). */
@@ -116,18 +134,75 @@ export class Session {
     const cfg = this.config;
     if (cfg.dhcpMode === DhcpMode.Full) await this.checkForeignDhcp();
 
-    const generated = new MemorySource();
-    generated.set(IPXE_SCRIPT_PATH, renderLocalBootScript({ chainFile: plan.bootPolicy.biosBootFile === 'pxelinux.0' ? 'pxelinux.0' : null }));
-    const layers: FileSource[] = [generated];
+    const images = await openServedImages(cfg.isos);
+    try {
+      return await this.startServing(plan, images);
+    } catch (err) {
+      await Promise.allSettled(images.map((i) => i.close()));
+      throw err;
+    }
+  }
+
+  private async startServing(plan: SessionPlan, images: ServedImage[]): Promise<ReadyEvent> {
+    const cfg = this.config;
+    const httpPort = cfg.httpPort ?? DEFAULT_PORTS.http;
+    const rootHasMenus = !!cfg.root && isDirectory(join(cfg.root, 'pxelinux.cfg'));
+    if (rootHasMenus) this.log.info(`${cfg.root} has its own pxelinux.cfg/: its menus are served as they are (no arming for pxelinux clients)`);
+    const ctx = this.decoratedContext();
+    const flow = new BootFlow({
+      serverIp: plan.serverIp,
+      httpPort,
+      images,
+      profile: plan.profile,
+      inventory: plan.inventory,
+      allow: cfg.allow,
+      ...(cfg.menuTimeout !== undefined ? { menuTimeoutSec: cfg.menuTimeout } : {}),
+      console: cfg.console ?? null,
+      // debian-installer needs a name server to carry on; without one from DHCP, point it at this server.
+      nameServers: cfg.dns?.length ? cfg.dns : [plan.serverIp],
+      ...(cfg.kernelArgs ? { extraKernelArgs: cfg.kernelArgs } : {}),
+      pxelinuxMenus: !rootHasMenus,
+      emit: ctx.emit,
+      log: createLog(ctx.logSink, 'ENGINE'),
+    });
+    this.flow = flow;
+    for (const img of images) this.log.info(`image ${img.id}: ${img.summary.name} (${img.summary.family}${img.target ? `, answer file ${img.target}` : ''}) from ${img.file}`);
+
+    const scripts = new MemorySource();
+    scripts.set(IPXE_SCRIPT_PATH, flow.ipxeChainScript());
+    const layers: FileSource[] = [scripts];
     if (cfg.root) layers.push(new DirectorySource(resolve(cfg.root)));
+    layers.push(new GeneratedSource(flow.tftpGenerator()));
+    for (const img of images) layers.push(new MountedSource(img.mountPath, img.source));
     layers.push(new DirectorySource(join(this.resourcesDir, 'boot')));
     layers.push(new DirectorySource(join(this.resourcesDir, 'boot', 'efi64')));
     const source = new LayeredSource(layers);
 
+    // Installer callbacks: a generic answer file reports "unknown", so the caller's address names the machine.
+    const progress = progressEndpoint((event) => {
+      const address = (event.client ?? '').replace(/:\d+$/, '');
+      const mac = event.mac === 'unknown' ? flow.macFor(address) : event.mac;
+      ctx.emit(mac ? { ...event, mac, client: address } : { ...event, client: address });
+    });
+    const httpMounts: HttpMount[] = [{ prefix: HTTP_BOOT_PREFIX, source }, flow.ipxeMount(), flow.answerMount(), progress];
+    for (const img of images) {
+      httpMounts.push({ prefix: `${img.mountPath}/`, source: img.source });
+      httpMounts.push({ path: img.isoPath, file: img.file });
+    }
+
     const services: NetworkService[] = [];
-    services.push(new TftpServer({ bindAddress: plan.serverIp, port: cfg.tftpPort ?? DEFAULT_PORTS.tftp, source }, this.ctx));
-    // The same boot files over HTTP: iPXE scripts and kernels, UEFI HTTP boot loaders.
-    services.push(new HttpServer({ bindAddress: plan.serverIp, port: cfg.httpPort ?? DEFAULT_PORTS.http, mounts: [{ prefix: HTTP_BOOT_PREFIX, source }] }, this.ctx));
+    services.push(new TftpServer({ bindAddress: plan.serverIp, port: cfg.tftpPort ?? DEFAULT_PORTS.tftp, source }, ctx));
+    // Kernels, initrds, install trees, whole images, menus and answer files: iPXE and installers use HTTP.
+    services.push(new HttpServer({ bindAddress: plan.serverIp, port: httpPort, mounts: httpMounts }, ctx));
+    if (cfg.ftp !== false) {
+      // The seed's flow: method=ftp://server/pub/<tree>, the boot tree at the top.
+      const ftpMounts = images.flatMap((img) => [
+        { prefix: `${FTP_IMAGE_PREFIX}${img.id}/`, source: img.source },
+        { path: `${FTP_IMAGE_PREFIX}${img.id}.iso`, file: img.file },
+      ]);
+      if (cfg.root) ftpMounts.push({ prefix: '/', source: new DirectorySource(resolve(cfg.root)) });
+      services.push(new FtpServer({ bindAddress: plan.serverIp, port: cfg.ftpPort ?? DEFAULT_PORTS.ftp, mounts: ftpMounts }, ctx));
+    }
     if (cfg.dhcpMode !== DhcpMode.Off) {
       services.push(
         new DhcpServer(
@@ -146,7 +221,7 @@ export class Session {
             proxyPort: cfg.proxyPort ?? DEFAULT_PORTS.proxy,
             boot: (facts) => this.decideBoot(facts, plan.bootPolicy),
           },
-          this.ctx,
+          ctx,
         ),
       );
     }
@@ -162,6 +237,7 @@ export class Session {
       throw err;
     }
     this.services = services;
+    this.images = images;
     this.running = true;
     const ready: ReadyEvent = {
       type: 'ready',
@@ -176,6 +252,46 @@ export class Session {
     this.log.info(`serving on ${cfg.interface} (${plan.serverIp}/${plan.prefix}), DHCP ${cfg.dhcpMode}`);
     this.ctx.emit(ready);
     return ready;
+  }
+
+  /**
+   * The context servers report through: file events get the client's MAC (from its DHCP lease or a URL that
+   * named it) and what the file is (kernel, initrd, answer...); the end of an initrd is the installer
+   * starting. Lease acks teach the address -> MAC map.
+   */
+  private decoratedContext(): ServiceContext {
+    const emit = (event: EngineEvent): void => {
+      const flow = this.flow;
+      if (flow && event.type === 'lease' && event.action === 'ack') flow.noteClient(event.ip, event.mac);
+      if (flow && event.type === 'file') {
+        const address = event.client.replace(/:\d+$/, '');
+        const mac = event.mac ?? flow.macFor(address);
+        const { role, image } = flow.classify(event.path, event.protocol);
+        const decorated = { ...event, ...(mac ? { mac } : {}), role, ...(image ? { image } : {}) };
+        this.ctx.emit(decorated);
+        if (mac && role === FileRole.Initrd && event.action === 'end') {
+          this.ctx.emit({ type: 'stage', time: nowIso(), mac, stage: ProgressStage.InstallerStarted, source: 'server', client: address, ...(image ? { image } : {}) });
+        }
+        return;
+      }
+      this.ctx.emit(event);
+    };
+    return { emit, logSink: this.ctx.logSink };
+  }
+
+  /** Arm machines for install (the UI's "arm"); imageId null: the first bootable image. */
+  arm(macs: readonly string[], imageId: string | null = null): void {
+    if (!this.flow) throw new FieldbootError(ErrorCode.NotServing, 'not serving');
+    for (const m of macs) this.flow.arm(m, imageId, 'user');
+  }
+
+  disarm(macs: readonly string[]): void {
+    for (const m of macs) this.flow?.disarm(m, 'user');
+  }
+
+  /** The images being served (id, summary). */
+  servedImages(): readonly ServedImage[] {
+    return this.images;
   }
 
   private readonly unanswered = new Set<string>();
@@ -232,11 +348,46 @@ export class Session {
     const services = this.services;
     this.services = [];
     await Promise.allSettled(services.reverse().map((s) => s.stop()));
+    const images = this.images;
+    this.images = [];
+    this.flow = null;
+    await Promise.allSettled(images.map((i) => i.close()));
     this.ctx.emit({ type: 'stopped', time: nowIso(), reason });
   }
 
   get isRunning(): boolean {
     return this.running;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readUserFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new FieldbootError(ErrorCode.FileNotFound, `cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, `Check the path of the ${what}.`);
+  }
+}
+
+function loadProfile(path: string): Profile {
+  const result = parseProfileText(readUserFile(path, 'profile'));
+  if (!result.ok) throw new FieldbootError(ErrorCode.ProfileInvalid, `profile ${path} is not valid:\n${formatIssues(result.issues)}`);
+  return result.profile;
+}
+
+function loadInventory(path: string): Inventory {
+  try {
+    return parseInventory(readUserFile(path, 'inventory'));
+  } catch (err) {
+    if (err instanceof InventoryError) throw new FieldbootError(ErrorCode.BadOption, `inventory ${path}: ${err.message}`, 'Fix the inventory CSV: one row per machine, with a mac column.');
+    throw err;
   }
 }
 

@@ -15,8 +15,20 @@ export interface ServeConfig {
   /** A plain boot tree (pxelinux layout) served over TFTP. */
   root?: string;
   isos: string[];
-  /** MACs armed for install. */
+  /** MACs armed for install (they install the first image unless armed for another). */
   allow: string[];
+  /** Answer-file profile (JSON, see shared/answer/profile.ts): armed machines install unattended with it. */
+  profile?: string;
+  /** Inventory CSV (MAC, hostname, address...) for per-machine answer files. */
+  inventory?: string;
+  /** Seconds a boot menu waits before its default entry (local disk unless armed). */
+  menuTimeout?: number;
+  /** Serial console for installers, e.g. "ttyS0,115200n8" (servers watched over serial-over-LAN). */
+  console?: string;
+  /** Extra kernel arguments for every installer, appended as written. */
+  kernelArgs?: string;
+  /** Serve the images and the boot tree over anonymous read-only FTP too (default true). */
+  ftp?: boolean;
   /** Where leases and client records live. */
   stateDir: string;
   /** DHCP lease time in seconds. */

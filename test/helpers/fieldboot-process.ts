@@ -19,7 +19,8 @@ const STOP_GRACE_MS = 3000;
 export interface ServeOptions {
   /** Namespace the server runs in (the lab switch's). */
   ns: string;
-  root: string;
+  /** A plain boot tree (--root); omitted when serving ISOs only. */
+  root?: string;
   stateDir: string;
   iface?: string;
   dhcp?: 'full' | 'proxy' | 'off';
@@ -46,7 +47,7 @@ export interface ServerProcess {
 }
 
 export function serveArgs(o: ServeOptions): string[] {
-  const args = ['serve', '--interface', o.iface ?? 'br0', '--root', o.root, '--dhcp', o.dhcp ?? 'full'];
+  const args = ['serve', '--interface', o.iface ?? 'br0', ...(o.root ? ['--root', o.root] : []), '--dhcp', o.dhcp ?? 'full'];
   if (o.range) args.push('--range', o.range);
   args.push('--state-dir', o.stateDir, '--json', '--http-port', String(o.httpPort ?? 18080));
   return [...args, ...(o.extraArgs ?? [])];

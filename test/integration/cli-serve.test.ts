@@ -70,7 +70,7 @@ test('serve --root on loopback: ready event, a real tftp-hpa client fetches a fi
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 8)) & 255;
   writeFileSync(join(tree, 'pxelinux.cfg', 'default'), 'DEFAULT linux\n');
   writeFileSync(join(tree, 'kernel.bin'), payload);
-  const child = spawn(process.execPath, [...CLI, 'serve', '--interface', 'lo', '--dhcp', 'off', '--root', tree, '--tftp-port', '16972', '--http-port', '18972', '--state-dir', join(dir, 'state'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, 'serve', '--interface', 'lo', '--dhcp', 'off', '--root', tree, '--tftp-port', '16972', '--http-port', '18972', '--ftp-port', '12972', '--state-dir', join(dir, 'state'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: { type: string; [k: string]: unknown }[] = [];
   let buf = '';
   const waiters: (() => void)[] = [];
@@ -98,7 +98,7 @@ test('serve --root on loopback: ready event, a real tftp-hpa client fetches a fi
   try {
     const ready = await waitFor((e) => e.type === 'ready');
     assert.equal(ready.serverIp, '127.0.0.1');
-    assert.deepEqual((ready.services as { name: string; port: number }[]).map((s) => [s.name, s.port]), [['tftp', 16972], ['http', 18972]]);
+    assert.deepEqual((ready.services as { name: string; port: number }[]).map((s) => [s.name, s.port]), [['tftp', 16972], ['http', 18972], ['ftp', 12972]]);
     const out = join(dir, 'got.bin');
     await run('tftp', ['127.0.0.1', '16972', '-m', 'binary', '-c', 'get', 'kernel.bin', out], { timeout: 20_000 });
     assert.ok(readFileSync(out).equals(payload), 'bytes identical');

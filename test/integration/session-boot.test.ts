@@ -29,7 +29,7 @@ const events: EngineEvent[] = [];
 before(async () => {
   state = mkdtempSync(join(tmpdir(), 'fb-session-'));
   session = new Session(
-    { interface: 'lo', dhcpMode: 'full', range: '127.0.0.100-127.0.0.120', isos: [], allow: [], stateDir: state, dhcpPort: DHCP_PORT, dhcpClientPort: 16869, proxyPort: 16870, httpPort: HTTP_PORT, tftpPort: TFTP_PORT },
+    { interface: 'lo', dhcpMode: 'full', range: '127.0.0.100-127.0.0.120', isos: [], allow: [], stateDir: state, dhcpPort: DHCP_PORT, dhcpClientPort: 16869, proxyPort: 16870, httpPort: HTTP_PORT, tftpPort: TFTP_PORT, ftp: false },
     { emit: (e) => events.push(e), logSink: () => {} },
   );
   const ready = await session.start();

@@ -14,7 +14,7 @@ Usage:
   fieldboot answer render --profile FILE [--mac MAC]
   fieldboot dhcp-probe --interface IF [--timeout S] [--json]
   fieldboot bmc add|import|list|remove|power {status|on|off|cycle|reset}|bootdev pxe|bootflags ...
-  fieldboot serve --interface IF [--root DIR] [--iso FILE]... [--dhcp full|proxy|off]
+  fieldboot serve --interface IF [--iso FILE]... [--root DIR] [--profile FILE] [--dhcp full|proxy|off]
                   [--range FIRST-LAST] [--allow MAC,...] [--state-dir DIR]
                   [--http-port N] [--tftp-port N] [--ftp-port N] [--ui [--ui-port N]] [--force] [--json]
   fieldboot --help | --version
@@ -30,12 +30,19 @@ Commands:
   bmc            Server BMCs over IPMI (lanplus, via ipmitool) or Redfish: keep a list (add, import CSV),
                  power status/on/off/cycle/reset, next boot from PXE (--once|--persistent, --efi), read
                  back the boot flags. --all | --select a,b | --host H --user U. "fieldboot bmc --help".
-  serve          Serve DHCP and TFTP (HTTP and FTP as they land) on one interface until Ctrl-C.
+  serve          Serve DHCP, TFTP, HTTP and FTP on one interface until Ctrl-C: boot menus, the
+                 images' kernels and install trees, and answer files for armed machines.
 
 serve options:
   --interface IF       The interface facing the servers (required unless --ui).
   --root DIR           Serve a plain boot tree (the classic pxelinux layout) over TFTP.
-  --iso FILE           An OS image to serve (repeatable).
+  --iso FILE           An OS image to serve (repeatable), read in place: contents at
+                       http://SERVER/iso/ID/, the file itself at /iso/ID.iso, FTP /pub/ID/.
+  --profile FILE       Answer-file profile: armed machines install unattended with it.
+  --inventory CSV      Per-machine host names and addresses for the answer files.
+  --menu-timeout S     Seconds the boot menu waits before its default (default 10).
+  --console TTY        Serial console for the installers, e.g. ttyS0,115200n8.
+  --kernel-args TEXT   Extra kernel arguments for every installer.
   --dhcp MODE          full: hand out addresses from --range (default)
                        proxy: only add boot information beside the site's DHCP server
                        off: no DHCP at all (another server points clients here)
@@ -43,7 +50,8 @@ serve options:
                        to start if one answers.
   --force              Start full mode even when another DHCP server answers.
   --range FIRST-LAST   Address pool for full mode (default: part of the interface subnet).
-  --allow MAC,...      Machines armed for install; everyone else boots from local disk.
+  --allow MAC,...      Machines armed for install: their menu defaults to the first image
+                       (unattended with --profile). Everyone else defaults to the local disk.
   --state-dir DIR      Where leases and client records are kept.
   --lease-time S       DHCP lease time in seconds (default 3600).
   --router IP          Default gateway handed out in full mode.
@@ -53,6 +61,7 @@ serve options:
   --efi-boot-file F    First-stage loader for UEFI x64 clients (default ipxe.efi, or
                        syslinux.efi when the --root tree has one).
   --tftp-port N        (default 69)   --http-port N (default 80)   --ftp-port N (default 21)
+  --no-ftp             Do not serve FTP.
   --dhcp-port N        (default 67; replies go to --dhcp-client-port, default 68)
   --ui                 Also serve the FieldBoot UI on 127.0.0.1 (web mode); prints its URL
                        with a one-time token. With --interface, serving starts at once.
@@ -106,6 +115,11 @@ function parseServe(args: string[]): CliCommand {
         iso: { type: 'string', multiple: true },
         root: { type: 'string' },
         profile: { type: 'string' },
+        inventory: { type: 'string' },
+        'menu-timeout': { type: 'string' },
+        console: { type: 'string' },
+        'kernel-args': { type: 'string' },
+        'no-ftp': { type: 'boolean' },
         dhcp: { type: 'string' },
         range: { type: 'string' },
         allow: { type: 'string', multiple: true },
@@ -156,6 +170,15 @@ function parseServe(args: string[]): CliCommand {
     if (!/^\d+$/.test(v['lease-time']) || leaseTime < 60) throw new UsageError('--lease-time must be a number of seconds, at least 60');
   }
 
+  let menuTimeout: number | undefined;
+  if (v['menu-timeout'] !== undefined) {
+    menuTimeout = Number(v['menu-timeout']);
+    if (!/^\d+$/.test(v['menu-timeout']) || menuTimeout > 3600) throw new UsageError('--menu-timeout must be a number of seconds (0 to 3600)');
+  }
+  if (v.console !== undefined && !/^[A-Za-z0-9]+(,[0-9]+[noe]?[5-8]?r?)?$/.test(v.console)) {
+    throw new UsageError(`--console must look like ttyS0,115200n8, not "${v.console}"`);
+  }
+
   return {
     kind: 'serve',
     ui,
@@ -169,6 +192,12 @@ function parseServe(args: string[]): CliCommand {
       ...(v.root ? { root: v.root } : {}),
       isos: v.iso ?? [],
       allow,
+      ...(v.profile ? { profile: v.profile } : {}),
+      ...(v.inventory ? { inventory: v.inventory } : {}),
+      ...(menuTimeout !== undefined ? { menuTimeout } : {}),
+      ...(v.console ? { console: v.console } : {}),
+      ...(v['kernel-args'] ? { kernelArgs: v['kernel-args'] } : {}),
+      ...(v['no-ftp'] ? { ftp: false } : {}),
       ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
       ...(leaseTime ? { leaseTime } : {}),
       ...(v.router ? { router: v.router } : {}),

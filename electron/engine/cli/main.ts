@@ -68,11 +68,6 @@ function describe(event: EngineEvent): string | null {
 
 async function serve(cmd: ServeCommand): Promise<void> {
   const config: ServeConfig = { ...cmd.config, stateDir: cmd.config.stateDir ?? defaultStateDir() };
-  for (const opt of ['iso', 'profile'] as const) {
-    if ((opt === 'iso' && config.isos.length) || (opt === 'profile' && process.argv.includes('--profile'))) {
-      process.stderr.write(`fieldboot: note: --${opt} is accepted but not served by this version yet\n`);
-    }
-  }
   const out = (event: EngineEvent) => {
     if (cmd.json) line(event);
     else {

@@ -27,8 +27,16 @@ const CHUNK_TARGET_BYTES = 64 * 1024;
  * A client re-sends its ACK after its own timeout, which is far longer (curl 7.88 measured here: ~2 s).
  */
 const DUP_ACK_GUARD_MIN_MS = 100;
-/** Retransmission backoff doubles per attempt up to this multiple of the base timeout. */
+/** Retransmission backoff doubles per attempt up to this multiple of the base timeout... */
 const MAX_BACKOFF_FACTOR = 8;
+/**
+ * ...or up to this, whichever is longer. A short base timeout must still back off past the client's own
+ * timeout: atftp 0.8 answers a resent window it already has with a single extra ACK and otherwise waits
+ * for its timer (5 s by default), which every packet it receives restarts. If that ACK is lost too, only
+ * a pause in our retransmissions longer than its timer lets it speak again (measured in the loss lab test:
+ * with a 20 ms base and an 8x cap, transfers stalled until the server gave up).
+ */
+const BACKOFF_CAP_FLOOR_MS = 8000;
 
 export interface TftpTransferParams {
   /**
@@ -146,11 +154,27 @@ export class TftpTransfer {
   start(): void {
     this.p.socket.on('message', (msg) => this.onMessage(msg));
     // Send errors (ENOBUFS, host unreachable...) are losses like any other: retransmission covers them.
-    this.p.socket.on('error', (err) => this.p.log.debug(`socket error for ${this.clientLabel}: ${err.message}`));
+    this.p.socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
     this.event('start', {});
     this.p.log.info(`${this.clientLabel} RRQ ${this.p.path} (${this.size} bytes, blksize ${this.blksize}, windowsize ${this.windowsize})`);
     if (this.awaitingOackAck) this.sendOack();
     else this.sendWindow();
+  }
+
+  /**
+   * Send errors (ENOBUFS...) are losses like any other: retransmission covers them. ECONNREFUSED is news:
+   * the connected socket got ICMP port unreachable, so the client has closed its port. If it had been sent
+   * the last block it is done and only its final ACK was lost (atftp and curl exit without the RFC 1350
+   * dally); otherwise it gave up. Either way nothing will answer: end now instead of after every retry.
+   */
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    this.p.log.debug(`socket error for ${this.clientLabel}: ${err.message}`);
+    if (err.code !== 'ECONNREFUSED' || this.finished) return;
+    const lastWindowSent = !this.awaitingOackAck && this.windowSends > 0 && this.base + this.windowsize - 1 >= this.lastBlock;
+    if (lastWindowSent) {
+      this.p.log.debug(`${this.clientLabel} closed its port after the last block went out: its final ACK was lost`);
+      this.complete();
+    } else this.fail('the client closed its port (ICMP port unreachable)', false);
   }
 
   /** Ends the transfer now (server stopping), telling the client why. */
@@ -397,7 +421,8 @@ export class TftpTransfer {
    * that is once per packet) but, when it fires early, re-armed for what is left.
    */
   private armTimer(): void {
-    const delay = this.p.timeoutMs * Math.min(2 ** this.attempts, MAX_BACKOFF_FACTOR);
+    const cap = Math.max(this.p.timeoutMs * MAX_BACKOFF_FACTOR, BACKOFF_CAP_FLOOR_MS);
+    const delay = Math.min(this.p.timeoutMs * 2 ** this.attempts, cap);
     this.deadline = performance.now() + delay;
     // A pending timer due later than the new deadline (set during a backoff) would fire late: replace it.
     if (this.timer && this.timerDue > this.deadline) {

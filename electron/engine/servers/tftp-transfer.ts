@@ -16,7 +16,7 @@ import type { Log } from '../log';
 import { TftpErrorCode, TftpLimits, TftpOpcode } from '../protocol/tftp/tftp-constants';
 import { decodeTftpPacket, encodeTftpPacket, TftpDecodeError, type TftpPacket } from '../protocol/tftp/tftp-packet';
 import type { TftpNegotiated } from '../protocol/tftp/tftp-options';
-import { enableUdpGso, UDP_GSO_MAX_BYTES, UDP_GSO_MAX_SEGMENTS } from './tftp-udp-gso';
+import { setUdpGsoSegment, UDP_GSO_MAX_BYTES, UDP_GSO_MAX_SEGMENTS } from './tftp-udp-gso';
 
 /** File events are throttled to one progress event per transfer per this many ms. */
 export const TFTP_PROGRESS_INTERVAL_MS = 500;
@@ -136,10 +136,8 @@ export class TftpTransfer {
     const slots = Math.min(this.windowsize, this.lastBlock);
     this.windowBuffer = Buffer.allocUnsafeSlow(slots * this.stride);
     this.windowViews = this.makeViews(this.windowBuffer, slots);
-    if (slots > 1 && p.udpGso !== false && enableUdpGso(p.socket, this.stride)) {
-      this.gsoSegments = Math.min(UDP_GSO_MAX_SEGMENTS, Math.floor(UDP_GSO_MAX_BYTES / this.stride));
-      if (this.gsoSegments < 2) this.gsoSegments = 0;
-    }
+    const segments = Math.min(UDP_GSO_MAX_SEGMENTS, Math.floor(UDP_GSO_MAX_BYTES / this.stride));
+    if (slots > 1 && segments > 1 && p.udpGso !== false && setUdpGsoSegment(p.socket, this.stride)) this.gsoSegments = segments;
     this.done = new Promise((res) => (this.resolveDone = res));
   }
 
@@ -368,6 +366,7 @@ export class TftpTransfer {
         if (code === 'ECONNREFUSED' || code === 'ENOBUFS' || code === 'EAGAIN') return; // a loss; timers cover it
         this.p.log.debug(`${this.clientLabel}: UDP GSO send refused (${code ?? err.message}); one datagram per send from now on`);
         this.gsoSegments = 0;
+        setUdpGsoSegment(this.p.socket, 0);
         if (generation === this.sendGeneration) this.sendWindow();
       });
     }

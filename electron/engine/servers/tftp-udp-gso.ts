@@ -37,11 +37,13 @@ function loadSockopt(): SockoptModule | null {
 }
 
 /**
- * Sets the segment size on a bound socket. Returns false (and changes nothing) where UDP_SEGMENT is not
- * available; a send the kernel then refuses (no checksum offload on the route: EIO; segment bigger than the
- * MTU: EINVAL) is the caller's cue to go back to one send per datagram.
+ * Sets the segment size on a bound socket (0 turns GSO off again). Returns false (and changes nothing) where
+ * UDP_SEGMENT is not available; a send the kernel then refuses (no checksum offload on the route: EIO;
+ * segment bigger than the MTU: EMSGSIZE or EINVAL) is the caller's cue to set 0 and go back to one send per
+ * datagram. Setting 0 matters: while a segment size is set the kernel never IP-fragments, so a datagram
+ * over the MTU would be refused too.
  */
-export function enableUdpGso(socket: Socket, segmentBytes: number): boolean {
+export function setUdpGsoSegment(socket: Socket, segmentBytes: number): boolean {
   const mod = loadSockopt();
   if (!mod) return false;
   try {

@@ -10,7 +10,7 @@ import { ErrorCode, FieldbootError, toErrorInfo } from '../../shared/errors';
 import { DhcpMode } from '../../shared/model/serve-config';
 import type { AppBackend } from './app-backend';
 import { parseBmcAdd, parseBmcIds, parseBmcImport, parseBmcInstall, parseBmcPower, parseBmcUpdate } from '../engine/bmc/bmc-requests';
-import { parseClientArm, parseClientExport, parseClientMacs } from '../engine/clients/client-requests';
+import { parseClientArm, parseClientExport, parseClientMac, parseClientMacs } from '../engine/clients/client-requests';
 import { parseProfileRenderRequest, parseProfileSaveRequest } from './profile-store';
 
 interface ChannelHandler<C extends ApiChannel> {
@@ -110,6 +110,7 @@ export const API_HANDLERS: HandlerTable = {
   'clients:disarm': { parse: parseClientMacs, call: (b, req) => b.disarmClients(req.macs) },
   'clients:clear-finished': { parse: parseVoid, call: (b) => b.clearFinishedClients() },
   'clients:export': { parse: parseClientExport, call: (b, req) => b.exportClients(req.format) },
+  'clients:get': { parse: parseClientMac, call: (b, req) => b.getClient(req.mac) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

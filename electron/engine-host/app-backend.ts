@@ -60,6 +60,8 @@ export interface AppBackend {
   powerBmcs(request: BmcPowerRequest): Promise<BmcRunResponse>;
   /** Client records (electron/engine/clients/client-tracker.ts); changes are pushed as `clients`. */
   listClients(): Promise<ClientRecord[]>;
+  /** Throws FieldbootError(FileNotFound) for a MAC with no record. */
+  getClient(mac: string): Promise<ClientRecord>;
   /** Resolves once the arming is saved. */
   armClients(request: ClientArmRequest): Promise<ClientRecord[]>;
   disarmClients(macs: string[]): Promise<ClientRecord[]>;

@@ -32,6 +32,7 @@ import type {
 import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
 import { ClientTracker } from '../engine/clients/client-tracker';
 import { clientReport } from '../engine/clients/client-report';
+import { clientSummary } from '../../shared/clients/client-summary';
 import { createLog } from '../engine/log';
 
 export interface AppControllerOptions {
@@ -70,7 +71,7 @@ export class AppController implements AppBackend {
     this.clients = ClientTracker.open(options.baseConfig.stateDir, clientLog, { onArm: (event) => this.push({ type: 'event', event }) });
     this.clients.subscribe((changes) => {
       // The snapshot at subscription is for nobody: the renderer asks with clients:list, then follows these.
-      if (!changes.snapshot) this.push({ type: 'clients', ...changes });
+      if (!changes.snapshot) this.push({ type: 'clients', ...changes, ...(changes.changed ? { changed: changes.changed.map(clientSummary) } : {}) });
     });
     this.host.on('event', (event) => this.onEngineEvent(event));
     this.host.on('exit', (code, signal, fatal) => {
@@ -279,15 +280,21 @@ export class AppController implements AppBackend {
   }
 
   async listClients(): Promise<ClientRecord[]> {
-    return this.clients.list();
+    return this.clients.list().map(clientSummary);
   }
 
-  armClients(request: ClientArmRequest): Promise<ClientRecord[]> {
-    return this.clients.arm(request.macs, { oneShot: request.oneShot });
+  async getClient(mac: string): Promise<ClientRecord> {
+    const record = this.clients.get(mac);
+    if (!record) throw new FieldbootError(ErrorCode.FileNotFound, `no machine with MAC ${mac} has been seen`);
+    return record;
   }
 
-  disarmClients(macs: string[]): Promise<ClientRecord[]> {
-    return this.clients.disarm(macs);
+  async armClients(request: ClientArmRequest): Promise<ClientRecord[]> {
+    return (await this.clients.arm(request.macs, { oneShot: request.oneShot })).map(clientSummary);
+  }
+
+  async disarmClients(macs: string[]): Promise<ClientRecord[]> {
+    return (await this.clients.disarm(macs)).map(clientSummary);
   }
 
   clearFinishedClients(): Promise<string[]> {

@@ -42,6 +42,7 @@ const api: FieldbootApi = {
   installBmcs: (request) => invoke('bmc:install', request),
   powerBmcs: (request) => invoke('bmc:power', request),
   listClients: () => invoke('clients:list'),
+  getClient: (mac) => invoke('clients:get', { mac }),
   armClients: (request) => invoke('clients:arm', request),
   disarmClients: (macs) => invoke('clients:disarm', { macs }),
   clearFinishedClients: () => invoke('clients:clear-finished'),

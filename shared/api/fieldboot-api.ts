@@ -145,6 +145,8 @@ export interface FieldbootApi {
   powerBmcs(request: BmcPowerRequest): Promise<ApiResult<BmcRunResponse>>;
   /** Every machine seen (and those armed ahead of time); then follow the `clients` push. */
   listClients(): Promise<ApiResult<ClientRecord[]>>;
+  /** One machine with its whole event log (list records and pushes carry only its last lines). */
+  getClient(mac: string): Promise<ApiResult<ClientRecord>>;
   /** Arm machines for install (one-shot: disarmed once they report finished). Resolves once saved. */
   armClients(request: ClientArmRequest): Promise<ApiResult<ClientRecord[]>>;
   disarmClients(macs: string[]): Promise<ApiResult<ClientRecord[]>>;
@@ -183,6 +185,7 @@ export interface ApiChannels {
   'clients:disarm': { request: { macs: string[] }; response: ClientRecord[] };
   'clients:clear-finished': { request: void; response: string[] };
   'clients:export': { request: { format: ClientReportFormat }; response: string };
+  'clients:get': { request: { mac: string }; response: ClientRecord };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -211,6 +214,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'clients:disarm',
   'clients:clear-finished',
   'clients:export',
+  'clients:get',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw

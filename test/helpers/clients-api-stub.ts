@@ -7,9 +7,10 @@ import { errorInfo } from '../../shared/errors';
 
 const unscripted = (): Promise<ApiResult<never>> => Promise.resolve({ ok: false, error: errorInfo('bad-option', 'clients are not scripted in this test') });
 
-export function unscriptedClientsApi(): Pick<FieldbootApi, 'listClients' | 'armClients' | 'disarmClients' | 'clearFinishedClients' | 'exportClients'> {
+export function unscriptedClientsApi(): Pick<FieldbootApi, 'listClients' | 'getClient' | 'armClients' | 'disarmClients' | 'clearFinishedClients' | 'exportClients'> {
   return {
     listClients: () => Promise.resolve({ ok: true, value: [] }),
+    getClient: unscripted,
     armClients: unscripted,
     disarmClients: unscripted,
     clearFinishedClients: unscripted,

@@ -3,7 +3,7 @@
  * engine. It behaves like the real one where the UI can tell: start goes starting -> serving after a
  * short delay, stop goes stopping -> idle, errors are FieldbootErrors.
  *
- * As a dev server:  node --import tsx test/helpers/fake-backend.ts [--port N] [--events]
+ * As a dev server:  node --import tsx test/helpers/fake-backend.ts [--port N] [--events] [--clients N]
  * prints {"type":"ui","url":...} like `fieldboot serve --ui --json` and serves dist/renderer.
  */
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import type { NetworkInterfaceInfo } from '../../shared/model/network';
 import type { AppBackend } from '../../electron/engine-host/app-backend';
 import { ClientTracker } from '../../electron/engine/clients/client-tracker';
 import { clientReport } from '../../electron/engine/clients/client-report';
+import { clientSummary } from '../../shared/clients/client-summary';
 import { renderProfileAnswer } from '../../electron/engine-host/profile-store';
 import { hashPassword } from '../../shared/answer/crypt';
 import type { Profile } from '../../shared/answer/profile';
@@ -71,7 +72,7 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
   const clients = new ClientTracker([], { onArm: (event) => push({ type: 'event', event }) });
   clients.subscribe((c) => {
     // The snapshot at subscription is for nobody: the renderer asks with clients:list.
-    if (!c.snapshot) push({ type: 'clients', ...c });
+    if (!c.snapshot) push({ type: 'clients', ...c, ...(c.changed ? { changed: c.changed.map(clientSummary) } : {}) });
   });
   const noBmcs = (method: string) => async (): Promise<never> => {
     calls.push({ method });
@@ -198,15 +199,21 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     powerBmcs: noBmcs('powerBmcs'),
     async listClients() {
       calls.push({ method: 'listClients' });
-      return clients.list();
+      return clients.list().map(clientSummary);
+    },
+    async getClient(mac) {
+      calls.push({ method: 'getClient' });
+      const record = clients.get(mac);
+      if (!record) throw new FieldbootError(ErrorCode.FileNotFound, `no machine with MAC ${mac}`);
+      return record;
     },
     async armClients(request) {
       calls.push({ method: 'armClients' });
-      return clients.arm(request.macs, { oneShot: request.oneShot });
+      return (await clients.arm(request.macs, { oneShot: request.oneShot })).map(clientSummary);
     },
     async disarmClients(macs) {
       calls.push({ method: 'disarmClients' });
-      return clients.disarm(macs);
+      return (await clients.disarm(macs)).map(clientSummary);
     },
     async clearFinishedClients() {
       calls.push({ method: 'clearFinishedClients' });
@@ -253,9 +260,12 @@ async function main(): Promise<void> {
   const staticDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
   const server = await startWebServer({ backend, port, token: createToken(), staticDir });
   const timer = args.includes('--events') ? demoTraffic(backend) : null;
+  const clientsArg = args.indexOf('--clients');
+  const simulation = clientsArg >= 0 ? (await import('./client-simulation')).simulateInstalls((e) => backend.emit(e), { count: Number(args[clientsArg + 1]) || 200 }) : null;
   process.stdout.write(JSON.stringify({ type: 'ui', url: server.url }) + '\n');
   const stop = (): void => {
     if (timer) clearInterval(timer);
+    simulation?.stop();
     void server.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);

@@ -39,6 +39,13 @@ export function parseClientMacs(raw: unknown): { macs: string[] } {
   return { macs: macList(object(raw, ['macs']).macs) };
 }
 
+export function parseClientMac(raw: unknown): { mac: string } {
+  const value = object(raw, ['mac']).mac;
+  const mac = typeof value === 'string' && value.length <= 64 ? normalizeMac(value) : null;
+  if (!mac) throw bad('mac must be a MAC address');
+  return { mac };
+}
+
 export function parseClientExport(raw: unknown): { format: ClientReportFormat } {
   const format = object(raw, ['format']).format;
   if (format !== 'csv' && format !== 'json') throw bad('format must be "csv" or "json"');

@@ -154,6 +154,7 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     installBmcs: (request) => call('bmc:install', request),
     powerBmcs: (request) => call('bmc:power', request),
     listClients: () => call('clients:list'),
+    getClient: (mac) => call('clients:get', { mac }),
     armClients: (request) => call('clients:arm', request),
     disarmClients: (macs) => call('clients:disarm', { macs }),
     clearFinishedClients: () => call('clients:clear-finished'),

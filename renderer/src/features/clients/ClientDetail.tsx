@@ -1,9 +1,35 @@
 /** The open machine: its problem with the hint, the stage timeline with durations, and its own event log. */
+import { useEffect, useState } from 'react';
 import type { ClientRecord } from '../../../../shared/model/client-record';
 import { CLIENT_STAGE_LABELS, CLIENT_STAGE_ORDER, stageDurations } from '../../../../shared/clients/client-stages';
 import { formatBytes, formatClock } from '../../components/format';
 import { formatElapsed } from './client-format';
 import { useClients, useClientsActions } from './clients-context';
+import { useFieldboot } from '../../store/store-context';
+
+/**
+ * The whole log of the open machine: list records carry only its last lines (client-summary.ts), so the
+ * full record is fetched when it opens and again whenever it changes (its rev moved).
+ */
+function useFullLog(record: ClientRecord | undefined): ClientRecord['log'] {
+  const api = useFieldboot((s) => s.api);
+  const [full, setFull] = useState<{ mac: string; log: ClientRecord['log'] } | null>(null);
+  const mac = record?.mac;
+  const rev = record?.rev;
+  useEffect(() => {
+    if (!mac) return;
+    let live = true;
+    void api.getClient(mac).then((r) => {
+      if (live && r.ok) setFull({ mac, log: r.value.log });
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, mac, rev]);
+  if (!record) return [];
+  // Until the fetch answers, the tail the list has.
+  return full && full.mac === record.mac && full.log.length >= record.log.length ? full.log : record.log;
+}
 
 function Timeline({ record }: { record: ClientRecord }) {
   const durations = stageDurations(record, Date.now());
@@ -29,6 +55,7 @@ function Timeline({ record }: { record: ClientRecord }) {
 export function ClientDetail() {
   const record = useClients((s) => (s.detail ? s.byMac[s.detail] : undefined));
   const { openDetail } = useClientsActions();
+  const log = useFullLog(record);
   if (!record) return null;
   return (
     <section className="panel client-detail" data-testid="client-detail" data-mac={record.mac} aria-label={`Machine ${record.mac}`}>
@@ -69,7 +96,7 @@ export function ClientDetail() {
         <Timeline record={record} />
         <h3 className="client-log-title">Event log</h3>
         <ol className="client-log" data-testid="client-log">
-          {[...record.log].reverse().map((l) => (
+          {[...log].reverse().map((l) => (
             <li key={l.n} className={`log-${l.level}`}>
               <span className="muted mono">{formatClock(l.time)}</span>
               <span className="client-log-source">{l.source.toUpperCase()}</span>

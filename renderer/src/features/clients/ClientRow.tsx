@@ -25,7 +25,10 @@ function Elapsed({ record }: { record: ClientRecord }) {
   return <LiveElapsed since={start} />;
 }
 
-export const ClientRow = memo(function ClientRow({ mac }: { mac: string }) {
+/** Fixed row height: the list is virtualized (only rows in view exist), which needs to know where each row is. */
+export const CLIENT_ROW_HEIGHT = 40;
+
+export const ClientRow = memo(function ClientRow({ mac, index }: { mac: string; index: number }) {
   const record = useClients((s) => s.byMac[mac]);
   const selected = useClients((s) => s.selected.has(mac));
   const open = useClients((s) => s.detail === mac);
@@ -33,42 +36,50 @@ export const ClientRow = memo(function ClientRow({ mac }: { mac: string }) {
   const progress = useMemo(() => (record ? clientProgress(record) : null), [record]);
   if (!record || !progress) return null;
   const pct = Math.round(progress.fraction * 100);
+  const none = <span className="muted">—</span>;
   return (
-    <tr
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
       className={`client-row tone-${progress.tone}${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}`}
+      style={{ transform: `translateY(${index * CLIENT_ROW_HEIGHT}px)` }}
       data-testid="client-row"
       data-mac={mac}
       data-stage={record.stage}
       data-armed={record.armed ? 'true' : 'false'}
       onClick={() => openDetail(open ? null : mac)}
     >
-      <td className="client-check" onClick={(e) => e.stopPropagation()}>
+      <div role="cell" className="client-check" onClick={(e) => e.stopPropagation()}>
         <input type="checkbox" checked={selected} onChange={() => toggleSelected(mac)} aria-label={`Select ${mac}`} data-testid="client-select" />
-      </td>
-      <td className="mono">
+      </div>
+      <div role="cell" className="mono">
         {record.mac}
         {record.armed ? (
           <span className="client-armed" data-testid="client-armed" title={record.oneShot ? 'Armed for one install' : 'Armed: installs on every network boot'}>
-            {record.oneShot ? 'armed once' : 'armed'}
+            {record.oneShot ? 'once' : 'armed'}
           </span>
         ) : null}
-      </td>
-      <td>{record.hostname ?? <span className="muted">—</span>}</td>
-      <td className="mono">{record.ip ?? <span className="muted">—</span>}</td>
-      <td>{record.firmware ?? <span className="muted">—</span>}</td>
-      <td>{record.image ?? <span className="muted">—</span>}</td>
-      <td className="client-stage-cell">
+      </div>
+      <div role="cell">{record.hostname ?? none}</div>
+      <div role="cell" className="mono">{record.ip ?? none}</div>
+      <div role="cell">{record.firmware ?? none}</div>
+      <div role="cell">{record.image ?? none}</div>
+      <div role="cell" className="client-stage-cell">
         <div className="client-stage-label" data-testid="client-stage-label" title={record.problem?.hint}>
           {progress.label}
         </div>
-        <div className="progress client-progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-          <div className="progress-bar" style={{ width: `${pct}%` }} />
+        <div className="client-progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Install progress">
+          {/* scaleX, not width: the compositor moves it without a layout of the list. */}
+          <div className="client-progress-bar" style={{ transform: `scaleX(${progress.fraction})` }} />
         </div>
-      </td>
-      <td className="mono num">
+      </div>
+      <div role="cell" className="mono num">
         <Elapsed record={record} />
-      </td>
-      <td className="mono num">{record.transfer?.active && record.transfer.rate > 0 ? formatRate(record.transfer.rate) : <span className="muted">—</span>}</td>
-    </tr>
+      </div>
+      <div role="cell" className="mono num">
+        {record.transfer?.active && record.transfer.rate > 0 ? formatRate(record.transfer.rate) : none}
+      </div>
+    </div>
   );
 });

@@ -4,7 +4,7 @@
  * arm them for install (one-shot by default: disarmed once they report finished, so the next reboot
  * boots the installed system). Everything else gets local boot.
  */
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ALL_CLIENT_STAGES, CLIENT_STAGE_LABELS } from '../../../../shared/clients/client-stages';
 import type { ClientReportFormat } from '../../../../shared/model/client-record';
@@ -12,7 +12,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { useFieldboot } from '../../store/store-context';
 import { ClientDetail } from './ClientDetail';
-import { ClientRow } from './ClientRow';
+import { CLIENT_ROW_HEIGHT, ClientRow } from './ClientRow';
 import { reportFileName } from './client-format';
 import { ClientsProvider, clientsStoreFor, useClients, useClientsActions } from './clients-context';
 import { matchesFilter, type StageFilter } from './clients-store';
@@ -127,15 +127,52 @@ function Toolbar() {
   );
 }
 
+/** Rows drawn beyond the visible ones, so a quick scroll does not show blanks. */
+const OVERSCAN = 6;
+
+/**
+ * The machine list, virtualized: only the rows in view (plus OVERSCAN) are in the page. With 200 machines
+ * changing several times a second, a full table spent most of each frame in style and layout (measured:
+ * 52 frames in 5 s); fixed-height rows positioned by transform keep that work to the 20-odd rows shown.
+ */
 function ClientTable() {
-  const visible = useClients(useShallow((s) => s.order.filter((mac) => {
-    const r = s.byMac[mac];
-    return r !== undefined && matchesFilter(r, s.stageFilter, s.text);
-  })));
+  const visible = useClients(
+    useShallow((s) =>
+      s.order.filter((mac) => {
+        const r = s.byMac[mac];
+        return r !== undefined && matchesFilter(r, s.stageFilter, s.text);
+      }),
+    ),
+  );
   const allSelected = useClients((s) => visible.length > 0 && visible.every((m) => s.selected.has(m)));
   const loaded = useClients((s) => s.loaded);
   const total = useClients((s) => s.order.length);
   const { selectOnly, clearSelection } = useClientsActions();
+  const scroller = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 480 });
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    let frame = 0;
+    const measure = (): void => {
+      frame = 0;
+      setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight }));
+    };
+    const onScroll = (): void => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    el.addEventListener('scroll', onScroll, { passive: true });
+    const resize = new ResizeObserver(onScroll);
+    resize.observe(el);
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      resize.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [loaded, total > 0]);
+
   if (loaded && total === 0) {
     return (
       <p className="muted clients-empty" data-testid="clients-empty">
@@ -143,36 +180,36 @@ function ClientTable() {
       </p>
     );
   }
+  const first = Math.max(0, Math.floor(view.top / CLIENT_ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(visible.length, Math.ceil((view.top + view.height) / CLIENT_ROW_HEIGHT) + OVERSCAN);
   return (
-    <div className="clients-table-wrap">
-      <table className="clients-table" data-testid="clients-table" data-visible={visible.length}>
-        <thead>
-          <tr>
-            <th className="client-check">
-              <input
-                type="checkbox"
-                checked={allSelected}
-                onChange={() => (allSelected ? clearSelection() : selectOnly(visible))}
-                aria-label="Select every machine shown"
-                data-testid="clients-select-all"
-              />
-            </th>
-            <th>MAC</th>
-            <th>Hostname</th>
-            <th>IP</th>
-            <th>Firmware</th>
-            <th>Image</th>
-            <th className="client-stage-cell">Stage</th>
-            <th className="num">Elapsed</th>
-            <th className="num">Rate</th>
-          </tr>
-        </thead>
-        <tbody>
-          {visible.map((mac) => (
-            <ClientRow key={mac} mac={mac} />
+    <div className="clients-table" role="table" aria-rowcount={visible.length + 1} data-testid="clients-table" data-visible={visible.length} data-total={total}>
+      <div className="client-head" role="row">
+        <div role="columnheader" className="client-check">
+          <input
+            type="checkbox"
+            checked={allSelected}
+            onChange={() => (allSelected ? clearSelection() : selectOnly(visible))}
+            aria-label="Select every machine shown"
+            data-testid="clients-select-all"
+          />
+        </div>
+        <div role="columnheader">MAC</div>
+        <div role="columnheader">Hostname</div>
+        <div role="columnheader">IP</div>
+        <div role="columnheader">Firmware</div>
+        <div role="columnheader">Image</div>
+        <div role="columnheader">Stage</div>
+        <div role="columnheader" className="num">Elapsed</div>
+        <div role="columnheader" className="num">Rate</div>
+      </div>
+      <div className="clients-scroller" ref={scroller}>
+        <div className="clients-rows" role="rowgroup" style={{ height: visible.length * CLIENT_ROW_HEIGHT }}>
+          {visible.slice(first, last).map((mac, k) => (
+            <ClientRow key={mac} mac={mac} index={first + k} />
           ))}
-        </tbody>
-      </table>
+        </div>
+      </div>
     </div>
   );
 }

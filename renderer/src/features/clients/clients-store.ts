@@ -54,7 +54,8 @@ function orderOf(byMac: Readonly<Record<string, ClientRecord>>): string[] {
 /** Does a record pass the stage and text filters? */
 export function matchesFilter(r: ClientRecord, stage: StageFilter, text: string): boolean {
   if (stage === 'active') {
-    if (r.stage === 'finished' || r.stage === 'first-boot' || r.firstSeen === null) return false;
+    // In progress: seen, and neither done nor failed (stalled ones are still underway, just slow).
+    if (r.stage === 'finished' || r.stage === 'first-boot' || r.stage === 'failed' || r.firstSeen === null) return false;
   } else if (stage !== 'all' && r.stage !== stage) return false;
   const q = text.trim().toLowerCase();
   if (!q) return true;

@@ -160,6 +160,32 @@ test('a window leaves in one UDP GSO send on Linux, as separate DATA datagrams; 
   }
 });
 
+test('a client that closes its port: the transfer ends on the ICMP answer to the next retransmission, as end after the last block, else error', async () => {
+  for (const [label, blocks, action] of [
+    ['mid-transfer', 1, 'error'],
+    ['final ACK lost', 2, 'end'],
+  ] as const) {
+    await withServer({ timeoutMs: 100 }, async (h) => {
+      h.put('f.bin', randomFile(512 + 10)); // two blocks
+      const probe = await UdpProbe.open();
+      probe.send(rrq('f.bin'), h.port);
+      let tid = 0;
+      for (let b = 1; b <= blocks; b++) {
+        const d = await probe.next();
+        expectData(d, b);
+        tid = d?.rinfo.port ?? 0;
+        if (b < blocks) probe.send(ack(b), tid);
+      }
+      probe.close(); // gone without the ACK: the server's next retransmission meets ICMP port unreachable
+      const started = Date.now();
+      await waitFor(() => h.fileEvents().some((e) => e.action === 'end' || e.action === 'error'), 2000, `${label}: transfer ended`);
+      assert.ok(Date.now() - started < 1000, `${label}: ended after ${Date.now() - started} ms, not after every retry`);
+      assert.equal(h.fileEvents().find((e) => e.action === 'end' || e.action === 'error')?.action, action, label);
+      await waitFor(() => h.server.activeTransfers().length === 0, 1000, `${label}: transfer freed`);
+    });
+  }
+});
+
 test('duplicate ACKs do not double the traffic (Sorcerer\'s Apprentice), lock-step and windowed', async () => {
   await withServer({}, async (h, probe) => {
     const content = randomFile(512 * 200 + 17);

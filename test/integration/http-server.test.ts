@@ -277,6 +277,20 @@ describe('HTTP server with curl', { skip: !hasCommand('curl') && 'needs curl' },
     assert.ok(h.logs.some((l) => l.level === 'error' && /handler exploded/.test(l.message)), 'the throw is logged');
   });
 
+  test('Expect: 100-continue: 100 only when the body is wanted, a refusal before the body is sent', async () => {
+    const small = await get('/api/echo/progress', ['-H', 'Expect: 100-continue', '--data-binary', 'stage=late']);
+    assert.equal(small.status, 200);
+    assert.equal(small.body, 'POST /echo/progress - stage=late');
+    assert.match(small.headers, /^HTTP\/1\.1 100 Continue\r$/m, 'the body was asked for');
+    const big = await get('/api/echo/x', ['--data-binary', `@${join(root, 'mid.bin')}`, '-H', 'Expect: 100-continue']);
+    assert.equal(big.status, 413);
+    assert.doesNotMatch(big.headers, /100 Continue/, 'no 100 before a refusal');
+    assert.match(big.headers, /^connection: close\r$/im);
+    const wrongMethod = await get('/tree/pxelinux.cfg/default', ['-H', 'Expect: 100-continue', '--data-binary', 'x']);
+    assert.equal(wrongMethod.status, 405);
+    assert.doesNotMatch(wrongMethod.headers, /100 Continue/);
+  });
+
   test('setMounts: an image added and removed while serving', async () => {
     const extra = new MemorySource();
     extra.set('/casper/vmlinuz', 'kernel!');

@@ -172,6 +172,16 @@ export class HttpServer implements NetworkService {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
     });
+    // RFC 9110 section 10.1.1: a client sending "Expect: 100-continue" holds its body back until it sees 100.
+    // Node answers 100 by itself unless this listener exists; here 100 goes out only when a handler reads the
+    // body (readBody), so a refusal (413, 405, 404) reaches the client before it sends a byte. Without that,
+    // curl got "100", started a 3 MB upload into a closing socket, and never saw the 413. The connection is
+    // closed after a response whose body was never asked for (the client may send it anyway after its
+    // timeout, and it would be parsed as the next request).
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('Connection', 'close');
+      this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
+    });
     server.on('clientError', (err: Error & { code?: string }, socket: Socket) => this.onClientError(err, socket));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -295,7 +305,7 @@ export class HttpServer implements NetworkService {
     if (!allowed.includes(req.method ?? '')) return this.sendStatus(req, res, HttpStatus.MethodNotAllowed, { Allow: allowed.join(', ') });
     let body: Buffer = Buffer.alloc(0);
     if (req.method === 'POST') {
-      const read = await readBody(req, mount.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES);
+      const read = await readBody(req, res, mount.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES);
       if (read === 'too-large') {
         this.log.info(`${client} POST ${path}: body over the limit`);
         return this.sendStatus(req, res, HttpStatus.ContentTooLarge, { Connection: 'close' });
@@ -565,9 +575,14 @@ function rangeApplies(req: IncomingMessage, etag: string, lastModified: Date): b
 
 type BodyRead = Buffer | 'too-large' | 'aborted';
 
-async function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<BodyRead> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > limit) return 'too-large';
+  if (/100-continue/i.test(req.headers.expect ?? '') && !res.headersSent) {
+    // The body is wanted: ask for it (see 'checkContinue' in start()); the connection may then stay open.
+    res.removeHeader('Connection');
+    res.writeContinue();
+  }
   const parts: Buffer[] = [];
   let total = 0;
   try {

@@ -23,6 +23,7 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     'addImage', 'getState', 'listImages', 'listInterfaces', 'pathForFile', 'removeImage', 'startServing', 'stopServing', 'subscribe',
     'addBmc', 'importBmcs', 'installBmcs', 'listBmcs', 'powerBmcs', 'removeBmcs', 'testBmcs', 'updateBmc',
     'listProfiles', 'getProfile', 'saveProfile', 'deleteProfile', 'renderProfile',
+    'listClients', 'getClient', 'armClients', 'disarmClients', 'clearFinishedClients', 'exportClients',
   ].sort());
   // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
   assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');
@@ -45,6 +46,8 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     );
     backend.emit({ type: 'lease', time: new Date().toISOString(), action: 'ack', mac: '52:54:00:00:00:02', ip: '192.168.77.101' });
     assert.equal(pushes.at(-1)?.type, 'event');
+    const armed = await api.armClients({ macs: ['52:54:00:00:00:02'], oneShot: true });
+    assert.ok(armed.ok && armed.value[0]?.armed === true && backend.clients.isArmed('52:54:00:00:00:02'), 'clients:arm reaches the tracker');
     unsubscribe();
     assert.equal(electron.ipcRenderer.listenerCount(API_PUSH_CHANNEL), 0, 'unsubscribe removes the IPC listener');
 

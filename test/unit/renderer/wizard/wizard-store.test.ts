@@ -25,6 +25,7 @@ import {
 import { createWizardStore } from '../../../../renderer/src/features/wizard/wizard-store';
 import { createFakeBackend } from '../../../helpers/fake-backend';
 import { unscriptedBmcApi } from '../../../helpers/bmc-api-stub';
+import { unscriptedClientsApi } from '../../../helpers/clients-api-stub';
 
 const HASH = '$6$fbExampleSalt01$8oyTJk6IFUJtHz.BY/2MtlbqeiKOqhXOXJ.0J33dmvy1nZfWcIpKd/kbEF4YihFvER/VKoxILfVgwGyzdOEAl1';
 
@@ -53,6 +54,7 @@ function apiOver(backend: ReturnType<typeof createFakeBackend>): FieldbootApi {
     deleteProfile: (name) => call('profiles:delete', { name }),
     renderProfile: (r) => call('profiles:render', r),
     ...unscriptedBmcApi(),
+    ...unscriptedClientsApi(),
     subscribe: () => () => undefined,
   };
 }

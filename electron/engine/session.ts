@@ -2,7 +2,7 @@
  * One serving session: validates a ServeConfig against the machine, builds the file sources and the servers,
  * starts them all or none, and stops them. Reports through ctx.emit (EngineEvent) and ctx.logSink.
  */
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InventoryError, parseInventory, type Inventory } from '../../shared/answer/inventory';
 import { ProgressStage } from '../../shared/answer/progress';
@@ -14,6 +14,7 @@ import { DEFAULT_PORTS, DhcpMode, type ServeConfig } from '../../shared/model/se
 import { defaultRange, formatIpv4, parseIpv4, parseRange, rangeSize, sameSubnet, type Ipv4Range } from '../../shared/net/ipv4';
 import { DEFAULT_BOOT_FILES, decideBoot, isBootClient, type BootAnswer, type BootPolicyConfig, type ClientFacts } from './boot/boot-policy';
 import { firmwareOf } from './boot/client-arch';
+import { AliasSource } from './files/alias-source';
 import { DirectorySource } from './files/directory-source';
 import type { FileSource } from './files/file-source';
 import { GeneratedSource } from './files/generated-source';
@@ -168,10 +169,18 @@ export class Session {
     this.flow = flow;
     for (const img of images) this.log.info(`image ${img.id}: ${img.summary.name} (${img.summary.family}${img.target ? `, answer file ${img.target}` : ''}) from ${img.file}`);
 
+    const secure = cfg.secureBoot ? await secureBootChain(cfg.secureBoot, images) : null;
+    if (secure) {
+      // Every UEFI PXE client (arch 7/9) gets the image's shim; shim asks the root for grubx64.efi.
+      plan.bootPolicy.efiX64BootFile = `${secure.image.mountPath.slice(1)}${secure.shim}`;
+      this.log.info(`Secure Boot: UEFI clients boot ${secure.image.id}'s signed shim ${secure.shim} and GRUB ${secure.grub}`);
+    }
+
     const scripts = new MemorySource();
     scripts.set(IPXE_SCRIPT_PATH, flow.ipxeChainScript());
     const layers: FileSource[] = [scripts];
     if (cfg.root) layers.push(new DirectorySource(resolve(cfg.root)));
+    if (secure) layers.push(new AliasSource(secure.image.source, { '/grubx64.efi': secure.grub }));
     layers.push(new GeneratedSource(flow.tftpGenerator()));
     for (const img of images) layers.push(new MountedSource(img.mountPath, img.source));
     layers.push(new DirectorySource(join(this.resourcesDir, 'boot')));
@@ -358,6 +367,41 @@ export class Session {
   get isRunning(): boolean {
     return this.running;
   }
+}
+
+/** Where images keep their signed boot chain (the removable-media path every UEFI firmware knows). */
+export const SHIM_PATHS = ['/EFI/BOOT/BOOTX64.EFI', '/EFI/BOOT/bootx64.efi', '/EFI/boot/bootx64.efi', '/efi/boot/bootx64.efi'] as const;
+export const SIGNED_GRUB_PATHS = ['/EFI/BOOT/grubx64.efi', '/EFI/BOOT/GRUBX64.EFI', '/EFI/boot/grubx64.efi', '/efi/boot/grubx64.efi'] as const;
+
+/** The image chosen for Secure Boot and the paths of its shim and GRUB; throws when it has none. */
+async function secureBootChain(choice: string, images: readonly ServedImage[]): Promise<{ image: ServedImage; shim: string; grub: string }> {
+  let real = choice;
+  try {
+    real = realpathSync(choice);
+  } catch {
+    /* an image id, or a file that is not among the images: reported below */
+  }
+  const image = images.find((i) => i.file === real || i.id === choice);
+  if (!image) {
+    throw new FieldbootError(ErrorCode.BadOption, `--secure-boot ${choice} is not one of the images being served`, 'Give --secure-boot the path of one of the --iso files.');
+  }
+  const find = async (paths: readonly string[]) => {
+    for (const p of paths) {
+      const st = await image.source.stat(p);
+      if (st && !st.isDirectory) return st.path;
+    }
+    return null;
+  };
+  const shim = await find(SHIM_PATHS);
+  const grub = await find(SIGNED_GRUB_PATHS);
+  if (!shim || !grub) {
+    throw new FieldbootError(
+      ErrorCode.BadOption,
+      `${image.file} has no signed boot chain (${!shim ? 'EFI/BOOT/BOOTX64.EFI' : 'EFI/BOOT/grubx64.efi'} is missing)`,
+      'Secure Boot needs an image that carries its own shim and GRUB (RHEL, Rocky, Alma, Ubuntu do). Serve without --secure-boot to boot UEFI clients with iPXE, with Secure Boot off in their firmware.',
+    );
+  }
+  return { image, shim, grub };
 }
 
 function isDirectory(path: string): boolean {

@@ -27,6 +27,11 @@ export interface ServeConfig {
   console?: string;
   /** Extra kernel arguments for every installer, appended as written. */
   kernelArgs?: string;
+  /**
+   * Secure Boot path: UEFI PXE clients boot this image's own signed shim and GRUB (EFI/BOOT/BOOTX64.EFI,
+   * grubx64.efi) with a generated grub.cfg, instead of iPXE (which Secure Boot refuses). One of `isos`.
+   */
+  secureBoot?: string;
   /** Serve the images and the boot tree over anonymous read-only FTP too (default true). */
   ftp?: boolean;
   /** Where leases and client records live. */

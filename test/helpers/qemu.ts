@@ -18,15 +18,21 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type QemuFirmware = 'bios' | 'uefi' | 'uefi-native';
+/**
+ * bios: SeaBIOS + the e1000's iPXE ROM. uefi: OVMF + iPXE EFI ROM. uefi-native: OVMF's own PXE stack.
+ * uefi-secure: OVMF with Microsoft's keys enrolled and Secure Boot enforced, its own PXE stack (LAB.md).
+ */
+export type QemuFirmware = 'bios' | 'uefi' | 'uefi-native' | 'uefi-secure';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+export const OVMF_CODE_SECURE = '/usr/share/OVMF/OVMF_CODE_4M.ms.fd';
+export const OVMF_VARS_SECURE = '/usr/share/OVMF/OVMF_VARS_4M.ms.fd';
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
 /** Files a lab test needs for a given firmware (for labGate's `files`). */
 export function firmwareFiles(firmware: QemuFirmware): string[] {
-  return firmware === 'bios' ? [] : [OVMF_CODE, OVMF_VARS];
+  return firmware === 'bios' ? [] : firmware === 'uefi-secure' ? [OVMF_CODE_SECURE, OVMF_VARS_SECURE] : [OVMF_CODE, OVMF_VARS];
 }
 
 export interface QemuClientOptions {
@@ -78,7 +84,11 @@ export function qemuArgs(o: QemuClientOptions, varsCopy: string | null): string[
     '-boot', 'n',
     '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
   ];
-  if (o.firmware === 'uefi-native') {
+  if (o.firmware === 'uefi-secure') {
+    // Secure Boot needs SMM so the variable store cannot be written around the firmware.
+    args.push('-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on');
+  }
+  if (o.firmware === 'uefi-native' || o.firmware === 'uefi-secure') {
     // Empty romfile: no iPXE ROM, so OVMF's VirtioNetDxe + PxeBcDxe do the network boot.
     args.push('-device', `virtio-net-pci,netdev=n0,mac=${o.mac},romfile=`);
   } else {
@@ -88,7 +98,7 @@ export function qemuArgs(o: QemuClientOptions, varsCopy: string | null): string[
   if (o.firmware !== 'bios') {
     if (!varsCopy) throw new Error('UEFI needs a copy of the OVMF variable store');
     args.push(
-      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      '-drive', `if=pflash,format=raw,readonly=on,file=${o.firmware === 'uefi-secure' ? OVMF_CODE_SECURE : OVMF_CODE}`,
       '-drive', `if=pflash,format=raw,file=${varsCopy}`,
     );
   }
@@ -102,7 +112,7 @@ export function startQemuClient(o: QemuClientOptions): QemuClient {
     // OVMF writes its variable store (boot order, etc.): each VM gets its own copy, never the packaged file.
     scratch = mkdtempSync(join(tmpdir(), 'fb-ovmf-'));
     varsCopy = join(scratch, 'OVMF_VARS_4M.fd');
-    copyFileSync(OVMF_VARS, varsCopy);
+    copyFileSync(o.firmware === 'uefi-secure' ? OVMF_VARS_SECURE : OVMF_VARS, varsCopy);
   }
   writeFileSync(o.serialLog, '');
   const child: ChildProcess = spawn('ip', ['netns', 'exec', o.ns, QEMU_BINARY, ...qemuArgs(o, varsCopy)], {

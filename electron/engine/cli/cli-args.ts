@@ -43,6 +43,8 @@ serve options:
   --menu-timeout S     Seconds the boot menu waits before its default (default 10).
   --console TTY        Serial console for the installers, e.g. ttyS0,115200n8.
   --kernel-args TEXT   Extra kernel arguments for every installer.
+  --secure-boot FILE   UEFI clients boot this image's own signed shim and GRUB (Secure Boot)
+                       instead of iPXE; FILE is one of the --iso files.
   --dhcp MODE          full: hand out addresses from --range (default)
                        proxy: only add boot information beside the site's DHCP server
                        off: no DHCP at all (another server points clients here)
@@ -120,6 +122,7 @@ function parseServe(args: string[]): CliCommand {
         console: { type: 'string' },
         'kernel-args': { type: 'string' },
         'no-ftp': { type: 'boolean' },
+        'secure-boot': { type: 'string' },
         dhcp: { type: 'string' },
         range: { type: 'string' },
         allow: { type: 'string', multiple: true },
@@ -198,6 +201,7 @@ function parseServe(args: string[]): CliCommand {
       ...(v.console ? { console: v.console } : {}),
       ...(v['kernel-args'] ? { kernelArgs: v['kernel-args'] } : {}),
       ...(v['no-ftp'] ? { ftp: false } : {}),
+      ...(v['secure-boot'] ? { secureBoot: v['secure-boot'] } : {}),
       ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
       ...(leaseTime ? { leaseTime } : {}),
       ...(v.router ? { router: v.router } : {}),

@@ -17,6 +17,11 @@ export type HostCommand =
   | { type: 'start'; id: number; config: ServeConfig }
   | { type: 'stop'; id: number }
   | { type: 'heartbeat'; seq: number }
+  /**
+   * Arm or disarm machines in the running session (the Clients view). No reply: the engine's ArmEvents come
+   * back as events, and a refusal as a warning log line.
+   */
+  | { type: 'arm'; macs: string[]; armed: boolean; oneShot?: boolean; imageId?: string | null }
   | { type: 'shutdown' };
 
 export type EngineMessage =

@@ -119,6 +119,11 @@ export class AppController implements AppBackend {
           startedAt: ready.time,
           error: null,
         });
+        // The engine decides boots: it learns who the technician armed in the Clients view.
+        for (const oneShot of [true, false]) {
+          const macs = this.clients.list().filter((r) => r.armed && r.oneShot === oneShot).map((r) => r.mac);
+          if (macs.length) this.host.arm({ macs, armed: true, oneShot });
+        }
       } catch (err) {
         this.setState({ ...IDLE_STATE, phase: 'failed', interface: config.interface, dhcpMode: config.dhcpMode, error: toErrorInfo(err) });
         throw err;
@@ -290,11 +295,15 @@ export class AppController implements AppBackend {
   }
 
   async armClients(request: ClientArmRequest): Promise<ClientRecord[]> {
-    return (await this.clients.arm(request.macs, { oneShot: request.oneShot })).map(clientSummary);
+    const records = await this.clients.arm(request.macs, { oneShot: request.oneShot });
+    if (this.state.phase === 'serving') this.host.arm({ macs: request.macs, armed: true, oneShot: request.oneShot === true });
+    return records.map(clientSummary);
   }
 
   async disarmClients(macs: string[]): Promise<ClientRecord[]> {
-    return (await this.clients.disarm(macs)).map(clientSummary);
+    const records = await this.clients.disarm(macs);
+    if (this.state.phase === 'serving') this.host.arm({ macs, armed: false });
+    return records.map(clientSummary);
   }
 
   clearFinishedClients(): Promise<string[]> {

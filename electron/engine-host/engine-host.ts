@@ -188,6 +188,11 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     throw new FieldbootError(ErrorCode.Internal, `unexpected engine reply ${reply.type}`);
   }
 
+  /** Arms or disarms machines in the running session (fire and forget: ArmEvents come back as events). */
+  arm(command: { macs: string[]; armed: boolean; oneShot?: boolean; imageId?: string | null }): void {
+    this.send({ type: 'arm', ...command });
+  }
+
   async stop(): Promise<void> {
     if (!this.child) return;
     await this.request({ type: 'stop' });

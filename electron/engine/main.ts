@@ -30,6 +30,8 @@ function send(message: EngineMessage): void {
 }
 
 let session: Session | null = null;
+/** The engine's own client-record file when run under a host (the host keeps clients.json). */
+const ENGINE_CLIENTS_FILE = 'engine-clients.json';
 let exiting = false;
 
 async function exit(code: EngineExitCode, reason: string): Promise<never> {
@@ -70,10 +72,16 @@ async function handle(cmd: HostCommand): Promise<void> {
         send({ type: 'failed', id: cmd.id, error: toErrorInfo(err) });
         return;
       }
-      const s = new SessionClass(cmd.config, {
-        emit: (event) => send({ type: 'event', event }),
-        logSink: (e) => send({ type: 'log', level: e.level, subsystem: e.subsystem, message: e.message, ...(e.mac ? { mac: e.mac } : {}) }),
-      });
+      const s = new SessionClass(
+        cmd.config,
+        {
+          emit: (event) => send({ type: 'event', event }),
+          logSink: (e) => send({ type: 'log', level: e.level, subsystem: e.subsystem, message: e.message, ...(e.mac ? { mac: e.mac } : {}) }),
+        },
+        undefined,
+        // The host's AppController keeps clients.json; the engine keeps its own copy (one writer per file).
+        { clientsFileName: ENGINE_CLIENTS_FILE },
+      );
       session = s;
       try {
         const ready = await s.start();
@@ -89,6 +97,17 @@ async function handle(cmd: HostCommand): Promise<void> {
       session = null;
       if (s) await s.stop('stopped by host');
       send({ type: 'stopped', id: cmd.id, reason: 'stopped by host' });
+      return;
+    }
+    case 'arm': {
+      const s = session;
+      try {
+        if (!s?.isRunning) throw new Error('not serving');
+        if (cmd.armed) await s.arm(cmd.macs, { imageId: cmd.imageId ?? null, oneShot: cmd.oneShot ?? true });
+        else await s.disarm(cmd.macs);
+      } catch (err) {
+        send({ type: 'log', level: 'warn', subsystem: 'ENGINE', message: `${cmd.armed ? 'arm' : 'disarm'} ${cmd.macs.join(', ')} refused: ${(err as Error).message}` });
+      }
       return;
     }
     case 'shutdown':

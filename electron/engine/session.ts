@@ -30,6 +30,7 @@ import type { NetworkService, ServiceContext } from './servers/network-service';
 import { FtpServer } from './servers/ftp-server';
 import { HttpServer, type HttpMount } from './servers/http-server';
 import { TftpServer } from './servers/tftp-server';
+import { ClientTracker } from './clients/client-tracker';
 import { progressEndpoint } from './clients/progress-endpoint';
 import { BootFlow } from './session/boot-flow';
 import { openServedImages, type ServedImage } from './session/served-images';
@@ -50,8 +51,17 @@ export interface SessionPlan {
   inventory: Inventory | null;
 }
 
+export interface SessionOptions {
+  /**
+   * File of the engine's client records in the state dir. The CLI's `serve` owns clients.json; under the
+   * desktop app the AppController owns that file and the engine keeps its own (one writer per file).
+   */
+  clientsFileName?: string;
+}
+
 export class Session {
   private services: NetworkService[] = [];
+  private tracker: ClientTracker | null = null;
   private images: ServedImage[] = [];
   private flow: BootFlow | null = null;
   private running = false;
@@ -61,6 +71,7 @@ export class Session {
     readonly config: ServeConfig,
     private readonly ctx: ServiceContext,
     private readonly resourcesDir: string = resolveResourcesDir(),
+    private readonly options: SessionOptions = {},
   ) {
     this.log = createLog(ctx.logSink, 'ENGINE');
   }
@@ -140,6 +151,8 @@ export class Session {
       return await this.startServing(plan, images);
     } catch (err) {
       await Promise.allSettled(images.map((i) => i.close()));
+      await this.tracker?.close().catch(() => {});
+      this.tracker = null;
       throw err;
     }
   }
@@ -149,6 +162,14 @@ export class Session {
     const httpPort = cfg.httpPort ?? DEFAULT_PORTS.http;
     const rootHasMenus = !!cfg.root && isDirectory(join(cfg.root, 'pxelinux.cfg'));
     if (rootHasMenus) this.log.info(`${cfg.root} has its own pxelinux.cfg/: its menus are served as they are (no arming for pxelinux clients)`);
+    // Every machine seen, persisted; it also holds who is armed, so arming survives a restart and a one-shot
+    // machine is disarmed when its installer reports "finished" (its next boot is from disk).
+    const tracker = ClientTracker.open(cfg.stateDir, createLog(this.ctx.logSink, 'ENGINE'), {
+      ...(this.options.clientsFileName ? { fileName: this.options.clientsFileName } : {}),
+      onArm: (event) => this.ctx.emit(event),
+    });
+    this.tracker = tracker;
+    await tracker.armAllowList(cfg.allow);
     const ctx = this.decoratedContext();
     const flow = new BootFlow({
       serverIp: plan.serverIp,
@@ -156,7 +177,7 @@ export class Session {
       images,
       profile: plan.profile,
       inventory: plan.inventory,
-      allow: cfg.allow,
+      arming: tracker,
       ...(cfg.menuTimeout !== undefined ? { menuTimeoutSec: cfg.menuTimeout } : {}),
       console: cfg.console ?? null,
       // debian-installer needs a name server to carry on; without one from DHCP, point it at this server.
@@ -188,10 +209,13 @@ export class Session {
     const source = new LayeredSource(layers);
 
     // Installer callbacks: a generic answer file reports "unknown", so the caller's address names the machine.
+    // The reply waits for the tracker, so a 200 means the stage is on disk.
     const progress = progressEndpoint((event) => {
       const address = (event.client ?? '').replace(/:\d+$/, '');
-      const mac = event.mac === 'unknown' ? flow.macFor(address) : event.mac;
-      ctx.emit(mac ? { ...event, mac, client: address } : { ...event, client: address });
+      const mac = event.mac === 'unknown' ? (flow.macFor(address) ?? tracker.macForIp(address) ?? undefined) : event.mac;
+      const resolved = mac ? { ...event, mac, client: address } : { ...event, client: address };
+      this.ctx.emit(resolved);
+      return tracker.observe(resolved);
     });
     const httpMounts: HttpMount[] = [{ prefix: HTTP_BOOT_PREFIX, source }, flow.ipxeMount(), flow.answerMount(), progress];
     for (const img of images) {
@@ -270,6 +294,10 @@ export class Session {
    */
   private decoratedContext(): ServiceContext {
     const emit = (event: EngineEvent): void => {
+      const forward = (e: EngineEvent): void => {
+        this.ctx.emit(e);
+        void this.tracker?.observe(e).catch((err: Error) => this.log.warn(`client records: ${err.message}`));
+      };
       const flow = this.flow;
       if (flow && event.type === 'lease' && event.action === 'ack') flow.noteClient(event.ip, event.mac);
       if (flow && event.type === 'file') {
@@ -277,25 +305,31 @@ export class Session {
         const mac = event.mac ?? flow.macFor(address);
         const { role, image } = flow.classify(event.path, event.protocol);
         const decorated = { ...event, ...(mac ? { mac } : {}), role, ...(image ? { image } : {}) };
-        this.ctx.emit(decorated);
+        forward(decorated);
         if (mac && role === FileRole.Initrd && event.action === 'end') {
-          this.ctx.emit({ type: 'stage', time: nowIso(), mac, stage: ProgressStage.InstallerStarted, source: 'server', client: address, ...(image ? { image } : {}) });
+          forward({ type: 'stage', time: nowIso(), mac, stage: ProgressStage.InstallerStarted, source: 'server', client: address, ...(image ? { image } : {}) });
         }
         return;
       }
-      this.ctx.emit(event);
+      forward(event);
     };
     return { emit, logSink: this.ctx.logSink };
   }
 
-  /** Arm machines for install (the UI's "arm"); imageId null: the first bootable image. */
-  arm(macs: readonly string[], imageId: string | null = null): void {
-    if (!this.flow) throw new FieldbootError(ErrorCode.NotServing, 'not serving');
-    for (const m of macs) this.flow.arm(m, imageId, 'user');
+  /** Arm machines for install (the UI's "arm"); imageId null: the first bootable image. Resolves once stored. */
+  async arm(macs: readonly string[], options: { imageId?: string | null; oneShot?: boolean } = {}): Promise<void> {
+    if (!this.flow || !this.tracker) throw new FieldbootError(ErrorCode.NotServing, 'not serving');
+    for (const m of macs) this.flow.chooseImage(m, options.imageId ?? null);
+    await this.tracker.arm(macs, { oneShot: options.oneShot ?? true });
   }
 
-  disarm(macs: readonly string[]): void {
-    for (const m of macs) this.flow?.disarm(m, 'user');
+  async disarm(macs: readonly string[]): Promise<void> {
+    await this.tracker?.disarm(macs);
+  }
+
+  /** The client records (the CLI's report, tests). */
+  clients(): ClientTracker | null {
+    return this.tracker;
   }
 
   /** The images being served (id, summary). */
@@ -361,6 +395,9 @@ export class Session {
     this.images = [];
     this.flow = null;
     await Promise.allSettled(images.map((i) => i.close()));
+    const tracker = this.tracker;
+    this.tracker = null;
+    await tracker?.close().catch(() => {});
     this.ctx.emit({ type: 'stopped', time: nowIso(), reason });
   }
 

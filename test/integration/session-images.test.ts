@@ -126,7 +126,7 @@ test('files are reported with their role, image and the MAC that fetched them', 
 });
 
 test('the whole image at /iso/<id>.iso with ranges (Ubuntu url=), and the NoCloud seed for autoinstall', async () => {
-  session.arm([OTHER], ids.ubuntu);
+  await session.arm([OTHER], { imageId: ids.ubuntu, oneShot: false });
   const menu = await curl([`${BASE}/ipxe/efi/x86_64/${dashed(OTHER)}.ipxe`]);
   assert.match(menu, /set fb-default image-3/);
   assert.match(menu, new RegExp(`url=${BASE}/iso/${ids.ubuntu}\\.iso autoinstall ds=nocloud-net;s=${BASE}/answer/${dashed(OTHER)}/ cloud-config-url=/dev/null`));
@@ -139,7 +139,7 @@ test('the whole image at /iso/<id>.iso with ranges (Ubuntu url=), and the NoClou
   assert.equal(part, '\u0001CD001', 'the primary volume descriptor, by range');
   assert.match(await curl([`${BASE}/answer/${dashed(OTHER)}/user-data`]), /^#cloud-config\n(.|\n)*autoinstall:/);
   assert.match(await curl([`${BASE}/answer/${dashed(OTHER)}/meta-data`]), /instance-id: fieldboot-52-54-00-aa-10-02/);
-  session.disarm([OTHER]);
+  await session.disarm([OTHER]);
   assert.equal(await status(`${BASE}/answer/${dashed(OTHER)}/user-data`), 403);
 });
 
@@ -192,4 +192,18 @@ test('a corrupt ISO stops the session from starting with a message naming the fi
   (await import('node:fs')).writeFileSync(bad, Buffer.alloc(64 * 1024, 0x41));
   const s = new Session({ interface: 'lo', dhcpMode: 'off', isos: [bad], allow: [], stateDir: state, httpPort: HTTP_PORT + 1, tftpPort: TFTP_PORT + 1, ftp: false }, { emit: () => {}, logSink: () => {} });
   await assert.rejects(s.start(), (err: Error & { code?: string }) => err.code === 'iso-unreadable' && err.message.includes('broken.iso'));
+});
+
+test('one-shot arming: once the installer reports "finished", the machine gets local disk and no answer file', async () => {
+  const mac = '52:54:00:aa:10:03';
+  await session.arm([mac], { imageId: ids.rocky });
+  assert.match(await curl([`${BASE}/ipxe/efi/x86_64/${dashed(mac)}.ipxe`]), /set fb-default image-2/);
+  assert.match(await curl([`${BASE}/answer/${dashed(mac)}/ks.cfg`]), /%packages/);
+  await curl([`${BASE}/api/progress/${dashed(mac)}?stage=finished&mac=${mac}`]);
+  await until(() => events.find((e) => e.type === 'arm' && e.mac === mac && !e.armed && e.reason === 'finished'), 'disarm on finish');
+  assert.match(await curl([`${BASE}/ipxe/efi/x86_64/${dashed(mac)}.ipxe`]), /set fb-default local/);
+  assert.equal(await status(`${BASE}/answer/${dashed(mac)}/ks.cfg`), 403);
+  const record = session.clients()?.get(mac);
+  assert.equal(record?.armed, false);
+  assert.equal(record?.stage, 'finished');
 });

@@ -252,10 +252,13 @@ export class ClientTracker {
     return this.setArmed(macs, false, false, 'user');
   }
 
-  /** The session's --allow list: armed (not one-shot) unless already armed. */
-  armAllowList(macs: readonly string[]): Promise<ClientRecord[]> {
+  /**
+   * The session's --allow list: armed unless already armed. One-shot by default: a machine that finished
+   * its install boots from its disk on the next reboot instead of installing again (the classic PXE loop).
+   */
+  armAllowList(macs: readonly string[], oneShot = true): Promise<ClientRecord[]> {
     const fresh = macs.filter((m) => !this.isArmed(m));
-    return this.setArmed(fresh, true, false, 'allow-list');
+    return this.setArmed(fresh, true, oneShot, 'allow-list');
   }
 
   /** The number of packages this machine's install will fetch, when the session learns it. */

@@ -40,7 +40,6 @@ export interface BootFlowOptions {
   images: readonly ServedImage[];
   profile: Profile | null;
   inventory: Inventory | null;
-  allow: readonly string[];
   menuTimeoutSec?: number;
   console?: string | null;
   /** Name servers the installers are told about (full mode's DHCP option 6, else the server itself). */
@@ -48,6 +47,8 @@ export interface BootFlowOptions {
   extraKernelArgs?: string;
   /** False when the --root tree has its own pxelinux.cfg/ (the seed's menus win). */
   pxelinuxMenus: boolean;
+  /** Who is armed (the client tracker: persisted, one-shot machines disarmed once they finish). */
+  arming: { isArmed(mac: string): boolean };
   emit: (event: EngineEvent) => void;
   log: Log;
 }
@@ -74,7 +75,8 @@ const REPO_METADATA = /(^|\/)(repodata\/|dists\/.*\/(Release|InRelease|Release\.
 const STAGE2_FILE = /(^|\/)(images\/install\.img|LiveOS\/squashfs\.img|casper\/[^/]+\.squashfs)$/i;
 
 export class BootFlow {
-  private readonly armed = new Map<string, string | null>();
+  /** The image an armed machine installs, when not the default one. */
+  private readonly imageChoice = new Map<string, string>();
   private readonly clientMacs = new Map<string, string>();
   private readonly menuImagesBase: Omit<MenuImage, 'answerPath'>[];
   readonly httpBase: string;
@@ -94,8 +96,6 @@ export class BootFlow {
       if (!img.summary.bootFiles.length) o.log.warn(`${img.file}: no kernel and initrd found for network boot; it is served but not in the menus`);
       if (o.profile && !img.target) o.log.warn(`${img.file}: FieldBoot has no answer-file generator for ${img.summary.name}; it installs interactively`);
     }
-    const first = this.defaultImageId();
-    for (const mac of o.allow) this.arm(mac, first, 'allow-list');
   }
 
   /** The image an armed machine installs when none is named: the first one that can network-boot. */
@@ -103,22 +103,20 @@ export class BootFlow {
     return this.menuImagesBase.find((i) => i.bootFiles.length > 0)?.id ?? null;
   }
 
-  arm(mac: string, imageId: string | null, reason: 'allow-list' | 'user' = 'user'): void {
+  /** Which image an armed machine installs (null: the default image). */
+  chooseImage(mac: string, imageId: string | null): void {
     const norm = normalizeMac(mac);
     if (!norm) throw new Error(`"${mac}" is not a MAC address`);
-    this.armed.set(norm, imageId ?? this.defaultImageId());
-    this.o.emit({ type: 'arm', time: nowIso(), mac: norm, armed: true, reason });
+    if (imageId !== null && !this.o.images.some((i) => i.id === imageId)) throw new Error(`no image "${imageId}" is being served`);
+    if (imageId === null) this.imageChoice.delete(norm);
+    else this.imageChoice.set(norm, imageId);
   }
 
-  disarm(mac: string, reason: 'user' | 'finished' = 'user'): void {
+  /** The image this machine installs if armed, or null when it is not armed. */
+  armedImage(mac: string): string | null {
     const norm = normalizeMac(mac);
-    if (!norm || !this.armed.delete(norm)) return;
-    this.o.emit({ type: 'arm', time: nowIso(), mac: norm, armed: false, reason });
-  }
-
-  isArmed(mac: string): boolean {
-    const norm = normalizeMac(mac);
-    return !!norm && this.armed.has(norm);
+    if (!norm || !this.o.arming.isArmed(norm)) return null;
+    return this.imageChoice.get(norm) ?? this.defaultImageId();
   }
 
   private menuImages(mac: string | null): MenuImage[] {
@@ -146,7 +144,7 @@ export class BootFlow {
   /** The menu for one machine (mac null: the generic menu, never armed). */
   menu(mac: string | null, firmware: Firmware): BootMenu {
     const norm = mac ? normalizeMac(mac) : null;
-    const armedImageId = norm && this.armed.has(norm) ? (this.armed.get(norm) ?? null) : null;
+    const armedImageId = norm ? this.armedImage(norm) : null;
     return buildBootMenu({ mac: norm, firmware, armedImageId }, this.menuImages(norm), this.settings());
   }
 
@@ -183,11 +181,11 @@ export class BootFlow {
         const mac = macText ? normalizeMac(macText) : null;
         if (!mac || more.length) return null;
         this.noteClient(ctx.clientAddress, mac);
-        if (!this.armed.has(mac)) {
+        const imageId = this.armedImage(mac);
+        if (imageId === null) {
           ctx.log.warn(`answer file refused: ${mac} is not armed for install`, { mac });
           return { status: 403, body: 'This machine is not armed for install.\n' };
         }
-        const imageId = this.armed.get(mac) ?? null;
         const image = this.o.images.find((i) => i.id === imageId);
         if (!image || !image.target || !this.o.profile) {
           ctx.log.warn(`no answer file for ${mac}: ${!this.o.profile ? 'no profile loaded' : 'no generator for its image'}`, { mac });

@@ -14,6 +14,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClientTracker } from '../../electron/engine/clients/client-tracker';
+import { createLog } from '../../electron/engine/log';
 import type { EngineEvent } from '../../shared/model/engine-event';
 import { REPO_ROOT, FIELDBOOT_BIN, isLeaseAck, startFieldbootServe, type ServerProcess } from '../helpers/fieldboot-process';
 import { buildIso, debianLayout, hasRealKernel, REAL_INITRD, REAL_KERNEL, type BuiltIso } from '../helpers/iso-builder';
@@ -111,6 +113,24 @@ async function armedInstall(t: import('node:test').TestContext, firmware: QemuFi
 
     const ours = srv.events().filter((e): e is Extract<EngineEvent, { type: 'stage' }> => e.type === 'stage' && e.mac === mac).map((e) => e.stage);
     assert.deepEqual(ours.slice(0, 3), ['installer-started', 'answer-fetched', 'pre-install'], 'stages in order');
+
+    // The machine's record, as the server stored it (read back after the server is gone): every stage from
+    // its first DHCP packet on, in order, with its firmware.
+    await srv.stop();
+    const tracker = ClientTracker.open(join(rig.tmp, 'state'), createLog(() => {}, 'ENGINE'));
+    try {
+      const record = tracker.get(mac);
+      assert.ok(record, 'a record for the machine');
+      assert.equal(record.firmware, firmware === 'bios' ? 'bios' : 'efi-x64');
+      const order = ['discovered', 'address', 'loader', 'kernel', 'initrd', 'installer-started', 'answer-fetched'] as const;
+      const times = order.map((s) => record.stageTimes[s]);
+      assert.ok(times.every((x) => typeof x === 'string'), `every stage reached: ${JSON.stringify(record.stageTimes)}`);
+      const ms = times.map((x) => Date.parse(x!));
+      for (let i = 1; i < ms.length; i++) assert.ok(ms[i]! >= ms[i - 1]!, `${order[i]} after ${order[i - 1]}: ${JSON.stringify(record.stageTimes)}`);
+      assert.equal(record.armed, true, 'one-shot armed until the installer reports finished');
+    } finally {
+      await tracker.close();
+    }
   });
 }
 

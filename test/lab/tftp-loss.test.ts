@@ -15,6 +15,8 @@
  * datagrams at the receiving socket), so on the server-to-client side 5% of windows are lost, not 5% of
  * blocks; ACKs and lock-step DATA are single packets. A last test shrinks the link MTU below one GSO
  * segment, so the kernel refuses windowed GSO sends and the transfer must fall back to one send per packet.
+ * Debugging: FB_TFTP_LOSS_TRANSFERS=N runs fewer transfers; FB_TFTP_TRACE=1 adds atftp --trace and prints
+ * the tail of the server's debug log.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -15,12 +15,13 @@
  * caller's promise resolves only once its change is on disk. That is what "acknowledged" means for the
  * progress endpoint and for arming: the reply goes out after the write.
  */
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClientStage, MAX_CLIENT_LOG, type ClientLogEntry, type ClientRecord } from '../../../shared/model/client-record';
 import { ALL_CLIENT_STAGES, isReachedStage } from '../../../shared/clients/client-stages';
 import type { Log } from '../log';
+import { GroupCommit, readSnapshot } from '../files/snapshot-journal';
 import { writeAtomic } from '../servers/lease-store';
 
 export const CLIENT_FILE_NAME = 'clients.json';
@@ -57,8 +58,11 @@ export class ClientStore {
   private journalLines = 0;
   private journalExists = false;
   private needsCompaction = true;
-  private writing: Promise<void> | null = null;
-  private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
+  private readonly commits = new GroupCommit(
+    () => this.writeBatch(),
+    // A failed append may have left half a line: start over from a snapshot.
+    () => (this.needsCompaction = true),
+  );
   private source: ClientStoreSource = { snapshot: () => [], takeChanges: () => ({ changed: [], removed: [] }) };
 
   constructor(
@@ -125,77 +129,28 @@ export class ClientStore {
   }
 
   private loadSnapshot(): ClientRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn(`cannot read ${this.path} (${(err as Error).message}); starting with no client records`);
-      return [];
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      this.setAside(`not JSON: ${(err as Error).message}`);
-      return [];
-    }
-    const file = parsed as Partial<ClientFile> | null;
-    if (!file || typeof file !== 'object' || file.format !== FORMAT || !Array.isArray(file.clients)) {
-      this.setAside('not a FieldBoot client file');
-      return [];
-    }
-    if (file.version !== VERSION) {
-      this.setAside(`client file version ${String(file.version)}, this build reads ${VERSION}`);
-      return [];
-    }
-    if (typeof file.seq === 'number' && Number.isSafeInteger(file.seq) && file.seq > 0) this.seq = file.seq;
-    const out: ClientRecord[] = [];
-    let skipped = 0;
-    for (const c of file.clients as unknown[]) {
-      const r = toRecord(c);
-      if (r) out.push(r);
-      else skipped++;
-    }
-    if (skipped) this.log.warn(`${this.path}: skipped ${skipped} unreadable client records`);
-    return out;
+    const { records, seq } = readSnapshot(this.path, { format: FORMAT, version: VERSION, listKey: 'clients', what: 'client records' }, toRecord, this.log);
+    if (seq > 0) this.seq = seq;
+    return records;
   }
+
 
   /** Resolves once a write that started after this call is on disk. */
   save(): Promise<void> {
-    if (!this.waiting) {
-      let resolve!: () => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      this.waiting = { promise, resolve, reject };
-    }
-    const p = this.waiting.promise;
-    if (!this.writing) this.startWrite();
-    return p;
+    return this.commits.save();
   }
 
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing.catch(() => {});
+  /** Waits for pending writes (stop()). */
+  flush(): Promise<void> {
+    return this.commits.flush();
   }
 
-  private startWrite(): void {
-    const batch = this.waiting;
-    this.waiting = null;
-    if (!batch) return;
+  /** Appends what changed, or rewrites the snapshot when the journal has grown (or a write failed). */
+  private writeBatch(): Promise<void> {
     const compact = this.needsCompaction || this.journalLines > Math.max(COMPACT_MIN_LINES, 4 * this.persistedLogN.size);
-    const write = compact ? this.compact() : this.append();
-    this.writing = write
-      .then(batch.resolve, (err: unknown) => {
-        this.needsCompaction = true; // a failed append may have left half a line
-        batch.reject(err);
-      })
-      .finally(() => {
-        this.writing = null;
-        if (this.waiting) this.startWrite();
-      });
+    return compact ? this.compact() : this.append();
   }
+
 
   private async compact(): Promise<void> {
     this.source.takeChanges(); // the snapshot holds them all
@@ -241,16 +196,6 @@ export class ClientStore {
       this.journalExists = true;
     }
     this.journalLines += lines.length;
-  }
-
-  private setAside(why: string): void {
-    const aside = `${this.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      renameSync(this.path, aside);
-      this.log.warn(`${this.path} is unusable (${why}); moved to ${aside}, starting with no client records`);
-    } catch (err) {
-      this.log.warn(`${this.path} is unusable (${why}) and could not be moved aside (${(err as Error).message})`);
-    }
   }
 }
 

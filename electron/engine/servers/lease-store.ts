@@ -15,10 +15,11 @@
  * Saves are coalesced: while one write runs, later requests share the next one (group commit), so a burst of
  * ACKs costs two writes, not hundreds, and each ACK still goes out only after its lease is on disk.
  */
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, rename, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Log } from '../log';
+import { GroupCommit, readSnapshot } from '../files/snapshot-journal';
 
 export const LEASE_FILE_NAME = 'leases.json';
 export const LEASE_JOURNAL_NAME = 'leases.journal';
@@ -64,8 +65,11 @@ export class LeaseStore {
   private journalExists = false;
   /** Start with a snapshot: it drops a torn journal tail and anything replayed. Also after a failed append. */
   private needsCompaction = true;
-  private writing: Promise<void> | null = null;
-  private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
+  private readonly commits = new GroupCommit(
+    () => this.writeBatch(),
+    // A failed append may have left half a line: start over from a snapshot.
+    () => (this.needsCompaction = true),
+  );
   private snapshot: () => LeaseRecord[] = () => [];
   private changes: (() => LeaseChanges) | null = null;
 
@@ -127,41 +131,11 @@ export class LeaseStore {
    * (`leases.json.corrupt-<time>`, so nothing is lost for a post-mortem) and serving starts with no leases.
    */
   private loadSnapshot(): LeaseRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      this.log.warn(`cannot read ${this.path} (${(err as Error).message}); starting with no leases`);
-      return [];
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      this.setAside(`not JSON: ${(err as Error).message}`);
-      return [];
-    }
-    const file = parsed as Partial<LeaseFile> | null;
-    if (!file || typeof file !== 'object' || file.format !== FORMAT || !Array.isArray(file.leases)) {
-      this.setAside('not a FieldBoot lease file');
-      return [];
-    }
-    if (file.version !== VERSION) {
-      this.setAside(`lease file version ${String(file.version)}, this build reads ${VERSION}`);
-      return [];
-    }
-    if (typeof file.seq === 'number' && Number.isSafeInteger(file.seq) && file.seq > 0) this.seq = file.seq;
-    const out: LeaseRecord[] = [];
-    let skipped = 0;
-    for (const l of file.leases as unknown[]) {
-      const r = toRecord(l);
-      if (r) out.push(r);
-      else skipped++;
-    }
-    if (skipped) this.log.warn(`${this.path}: skipped ${skipped} unreadable lease entries`);
-    return out;
+    const { records, seq } = readSnapshot(this.path, { format: FORMAT, version: VERSION, listKey: 'leases', what: 'leases' }, toRecord, this.log);
+    if (seq > 0) this.seq = seq;
+    return records;
   }
+
 
   /** What `save` writes: called at write time, so a coalesced write holds the latest state. */
   setSnapshot(snapshot: () => LeaseRecord[]): void {
@@ -176,43 +150,22 @@ export class LeaseStore {
     this.changes = changes;
   }
 
-  /** Resolves once a write that started after this call has reached the disk. */
+  /** Resolves once a write that started after this call is on disk. */
   save(): Promise<void> {
-    if (!this.waiting) {
-      let resolve!: () => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      this.waiting = { promise, resolve, reject };
-    }
-    const p = this.waiting.promise;
-    if (!this.writing) this.startWrite();
-    return p;
+    return this.commits.save();
   }
 
-  /** Wait for pending writes (stop()). */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing.catch(() => {});
+  /** Waits for pending writes (stop()). */
+  flush(): Promise<void> {
+    return this.commits.flush();
   }
 
-  private startWrite(): void {
-    const batch = this.waiting;
-    this.waiting = null;
-    if (!batch) return;
+  /** Appends what changed, or rewrites the snapshot when the journal has grown (or a write failed). */
+  private writeBatch(): Promise<void> {
     const compact = this.needsCompaction || this.journalLines > Math.max(COMPACT_MIN_LINES, 2 * this.persisted.size);
-    const write = compact ? this.compact() : this.append();
-    this.writing = write
-      .then(batch.resolve, (err: unknown) => {
-        this.needsCompaction = true; // a failed append may have left half a line: start over from a snapshot
-        batch.reject(err);
-      })
-      .finally(() => {
-        this.writing = null;
-        if (this.waiting) this.startWrite();
-      });
+    return compact ? this.compact() : this.append();
   }
+
 
   /** A whole snapshot, then an empty journal. The snapshot is durable before the journal is cut. */
   private async compact(): Promise<void> {
@@ -274,16 +227,6 @@ export class LeaseStore {
       this.journalExists = true;
     }
     this.journalLines += lines.length;
-  }
-
-  private setAside(why: string): void {
-    const aside = `${this.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      renameSync(this.path, aside);
-      this.log.warn(`${this.path} is unusable (${why}); moved to ${aside}, starting with no leases`);
-    } catch (err) {
-      this.log.warn(`${this.path} is unusable (${why}) and could not be moved aside (${(err as Error).message}); starting with no leases`);
-    }
   }
 }
 

@@ -4,7 +4,7 @@
  * moment; a generator returning null means "no such file" and the next layer is asked.
  */
 import type { FileSource, FileStat, OpenFile } from './file-source';
-import { normalizeVirtualPath } from './memory-source';
+import { bufferFile, normalizeVirtualPath } from './memory-source';
 
 export type FileGenerator = (path: string) => string | Buffer | null;
 
@@ -29,14 +29,6 @@ export class GeneratedSource implements FileSource {
   async open(clientPath: string): Promise<OpenFile | null> {
     const c = this.content(clientPath);
     if (!c) return null;
-    const data = c.data;
-    return {
-      size: data.length,
-      async read(buffer, offset, length, position) {
-        if (position >= data.length) return 0;
-        return data.copy(buffer, offset, position, Math.min(data.length, position + length));
-      },
-      async close() {},
-    };
+    return bufferFile(c.data);
   }
 }

@@ -55,14 +55,18 @@ export class MemorySource implements FileSource {
   async open(clientPath: string): Promise<OpenFile | null> {
     const f = this.find(clientPath);
     if (!f) return null;
-    const data = f.data;
-    return {
-      size: data.length,
-      async read(buffer, offset, length, position) {
-        if (position >= data.length) return 0;
-        return data.copy(buffer, offset, position, Math.min(data.length, position + length));
-      },
-      async close() {},
-    };
+    return bufferFile(f.data);
   }
+}
+
+/** A file held in memory, read like any other. */
+export function bufferFile(data: Buffer): OpenFile {
+  return {
+    size: data.length,
+    async read(buffer, offset, length, position) {
+      if (position >= data.length) return 0;
+      return data.copy(buffer, offset, position, Math.min(data.length, position + length));
+    },
+    async close() {},
+  };
 }

@@ -45,3 +45,28 @@ test('electron-builder packs an unpacked Linux app with the bundles and the boot
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The real Electron binary (downloaded by `npm ci` where the network allows it). */
+const ELECTRON_BINARY = join('node_modules', 'electron', 'dist', process.platform === 'win32' ? 'electron.exe' : 'electron');
+
+test(
+  'release packages for this platform (AppImage + deb on Linux) with the real Electron binary',
+  {
+    timeout: 600_000,
+    skip: existsSync(ELECTRON_BINARY) ? false : 'the Electron binary is not installed (it cannot be downloaded on this machine: npm ci ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1)',
+  },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-release-'));
+    try {
+      await run(process.execPath, ['scripts/build.mjs'], { timeout: 120_000 });
+      const platformFlag = process.platform === 'win32' ? '--win' : process.platform === 'darwin' ? '--mac' : '--linux';
+      await run(process.execPath, ['node_modules/electron-builder/cli.js', platformFlag, `-c.directories.output=${dir}`], { timeout: 550_000 });
+      const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+      const made = (await import('node:fs')).readdirSync(dir);
+      const expected = process.platform === 'linux' ? ['.AppImage', '.deb'] : process.platform === 'win32' ? ['.exe'] : ['.dmg'];
+      for (const ext of expected) assert.ok(made.some((f) => f.includes(version) && f.endsWith(ext)), `${ext} built: ${made.join(', ')}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

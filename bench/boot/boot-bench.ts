@@ -54,14 +54,19 @@ const MENU_TIMEOUT_S = '1';
 
 type Setup = 'fieldboot' | 'dnsmasq';
 
+/** `text` as a regex that also matches when the console broke the line anywhere inside it. */
+const wrapped = (text: string): string =>
+  [...text].map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('(?:\\r?\\n)?');
+
 /**
  * What the client prints when the kernel transfer starts and when the initrd transfer ends:
  * iPXE prints the URL when `kernel`/`initrd` starts and "... ok" when it has the file; pxelinux prints
  * "Loading FILE" when it starts and "ok" once it has it.
  */
 const SERIAL_MARKS: Record<Setup, { start: RegExp; end: RegExp }> = {
-  // iPXE wraps at 80 columns, so "... ok" may sit on the next line.
-  fieldboot: { start: /http:\/\/\S+\/install\.amd\/vmlinuz/, end: /http:\/\/\S+\/install\.amd\/initrd\.gz\s*\.+\s*ok/ },
+  // iPXE wraps at 80 columns, and the URL's length varies with the image id, so the break can fall inside
+  // the path or among the progress dots.
+  fieldboot: { start: new RegExp(wrapped('/install.amd/vmlinuz')), end: new RegExp(`${wrapped('/install.amd/initrd.gz')}[\\s.]*ok`) },
   dnsmasq: { start: /Loading debian-installer\/amd64\/linux/, end: /Loading debian-installer\/amd64\/initrd\.gz\.*\s*ok/ },
 };
 
@@ -236,7 +241,7 @@ async function main(): Promise<void> {
     if (!same) throw new Error('the kernel/initrd extracted from the ISO differ from the Debian netboot files it was built with');
     const initrdMb = (readFileSync(REAL_INITRD).length / 1048576).toFixed(1);
     const kernelMb = (readFileSync(REAL_KERNEL).length / 1048576).toFixed(1);
-    console.log(`# Debian 12 layout ISO ${iso.path} (kernel ${kernelMb} MB, initrd ${initrdMb} MB; the TFTP tree holds the same bytes, extracted from it)`);
+    console.log(`# Debian 12 layout ISO ${iso.path} (kernel ${kernelMb} MiB, initrd ${initrdMb} MiB; the TFTP tree holds the same bytes, extracted from it)`);
     console.log(`# node ${process.version}, ${spawnSync('dnsmasq', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? ''}, ${spawnSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? ''}`);
     lab = createSwitch({ prefix: 'fbboot' });
     const tap = lab.addTap('tap0');
@@ -260,12 +265,13 @@ async function main(): Promise<void> {
 
   const of = (setup: Setup, pick: (r: BootResult) => number | null): number[] =>
     results.filter((r) => r.setup === setup).map(pick).filter((v): v is number => v !== null);
-  const metrics: Array<{ name: string; pick: (r: BootResult) => number | null }> = [
+  /** `difference`: a ratio of two tiny or fixed waits says nothing; print FieldBoot minus dnsmasq instead. */
+  const metrics: Array<{ name: string; pick: (r: BootResult) => number | null; difference?: boolean }> = [
     { name: 'QEMU start to "Run /init"', pick: (r) => r.initMs },
     { name: 'kernel + initrd (server side)', pick: (r) => r.serverWindowMs },
     { name: 'kernel + initrd (serial console)', pick: (r) => r.serialWindowMs },
     { name: 'QEMU start to kernel request', pick: (r) => r.beforeMs },
-    { name: 'menu/config to kernel request', pick: (r) => r.menuWaitMs },
+    { name: 'menu/config to kernel request', pick: (r) => r.menuWaitMs, difference: true },
     { name: 'server CPU over the boot', pick: (r) => r.serverCpuMs },
   ];
   console.log(`\n# medians of ${REPEAT} boots each [all boots], ratio = FieldBoot / dnsmasq (below 1.00: FieldBoot faster), then the median of per-round ratios`);
@@ -275,6 +281,10 @@ async function main(): Promise<void> {
     const ratio = median(a) / median(b);
     const perRound = a.length === b.length ? a.map((x, i) => x / (b[i] ?? NaN)) : [];
     const list = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
+    if (m.difference) {
+      console.log(`${m.name.padEnd(34)} fieldboot ${sec(median(a))} s [${list(a)}]   dnsmasq ${sec(median(b))} s [${list(b)}]   difference ${sec(median(a) - median(b))} s`);
+      continue;
+    }
     console.log(
       `${m.name.padEnd(34)} fieldboot ${sec(median(a))} s [${list(a)}]   dnsmasq ${sec(median(b))} s [${list(b)}]   ratio ${ratio.toFixed(2)}${perRound.length ? `   per round ${median(perRound).toFixed(2)} [${perRound.map((r) => r.toFixed(2)).join(', ')}]` : ''}`,
     );

@@ -22,7 +22,8 @@ import { LayeredSource } from './files/layered-source';
 import { MemorySource } from './files/memory-source';
 import { MountedSource } from './files/mounted-source';
 import { createLog } from './log';
-import { findInterface } from './net/list-interfaces';
+import { findInterface, listInterfaces } from './net/list-interfaces';
+import { assignAddress, removeAddress, type AssignedAddress } from './net/interface-address';
 import { resolveResourcesDir } from './paths';
 import { describeServer, probeDhcpServers, SESSION_PROBE_TIMEOUT_MS } from './servers/dhcp-probe';
 import { DhcpServer } from './servers/dhcp-server';
@@ -65,6 +66,8 @@ export class Session {
   private images: ServedImage[] = [];
   private flow: BootFlow | null = null;
   private running = false;
+  /** The address this session gave a bare interface (cfg.assignAddress), removed on stop or a failed start. */
+  private assigned: AssignedAddress | null = null;
   private readonly log;
 
   constructor(
@@ -81,7 +84,12 @@ export class Session {
     const cfg = this.config;
     const iface = await findInterface(cfg.interface);
     if (!iface) throw new FieldbootError(ErrorCode.NoSuchInterface, `no network interface named "${cfg.interface}"`);
-    const addr = iface.ipv4[0];
+    let addr = iface.ipv4[0];
+    if (!addr && cfg.assignAddress) {
+      this.assigned = await assignAddress(cfg.interface, cfg.assignAddress, { interfaces: await listInterfaces() });
+      this.log.info(`gave ${cfg.interface} the address ${this.assigned.cidr} for this session`);
+      addr = this.assigned.address;
+    }
     if (!addr) throw new FieldbootError(ErrorCode.NoIpv4OnInterface, `interface ${cfg.interface} has no IPv4 address`);
     const serverIpNum = parseIpv4(addr.address);
     if (serverIpNum === null) throw new FieldbootError(ErrorCode.Internal, `unreadable address ${addr.address} on ${cfg.interface}`);
@@ -142,6 +150,28 @@ export class Session {
   /** Binds every listener or none. Returns the ready event (also emitted). */
   async start(): Promise<ReadyEvent> {
     if (this.running) throw new FieldbootError(ErrorCode.AlreadyServing, 'this session is already serving');
+    try {
+      return await this.startOnce();
+    } catch (err) {
+      await this.releaseAddress();
+      throw err;
+    }
+  }
+
+  /** Takes back the address plan() gave the interface; a failure is logged (the session still stops). */
+  private async releaseAddress(): Promise<void> {
+    const a = this.assigned;
+    this.assigned = null;
+    if (!a) return;
+    try {
+      await removeAddress(a.interface, a.cidr);
+      this.log.info(`removed ${a.cidr} from ${a.interface}`);
+    } catch (err) {
+      this.log.warn(`could not remove ${a.cidr} from ${a.interface}: ${(err as Error).message}`);
+    }
+  }
+
+  private async startOnce(): Promise<ReadyEvent> {
     const plan = await this.plan();
     const cfg = this.config;
     if (cfg.dhcpMode === DhcpMode.Full) await this.checkForeignDhcp();
@@ -398,6 +428,7 @@ export class Session {
     const tracker = this.tracker;
     this.tracker = null;
     await tracker?.close().catch(() => {});
+    await this.releaseAddress();
     this.ctx.emit({ type: 'stopped', time: nowIso(), reason });
   }
 

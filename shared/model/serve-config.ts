@@ -46,6 +46,11 @@ export interface ServeConfig {
   dns?: string[];
   /** Default gateway handed out in full mode (option 3). */
   router?: string;
+  /**
+   * "10.77.0.1/24": when the interface has no IPv4 (a bare rack switch), the engine adds this address for
+   * the session and removes it when the session stops or fails to start. Ignored when it has one.
+   */
+  assignAddress?: string;
   /** Full mode: start even when another DHCP server answers the pre-start probe. */
   force?: boolean;
   dhcpPort?: number;

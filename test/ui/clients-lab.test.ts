@@ -11,8 +11,8 @@
  * technician sees, and what this test reads. The row's stage is recorded inside the page by a
  * MutationObserver, so every stage the view rendered is seen, not only the ones a poll happens to catch.
  *
- * The renderer bundle is dist/renderer (the ui tier builds it). A 1366x768 screenshot goes to
- * test-results/ui/clients-lab.png.
+ * The renderer bundle is dist/renderer (the ui tier builds it). 1366x768 screenshots go to
+ * test-results/ui/clients-lab.png (the row) and clients-lab-detail.png (the timeline).
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -250,6 +250,9 @@ test('lab, web mode: the Debian installer client shows in the Clients view with 
 
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'clients-lab.png') });
+    // The detail panel sits below the table: a second view with the timeline in the window.
+    await detail.getByTestId('client-timeline').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, 'clients-lab-detail.png') });
 
     // The same run's `serve --json` output says the same: a BIOS lease for the MAC, then the installer's stages.
     const lease = srv.events().find(isLeaseAck(MAC));

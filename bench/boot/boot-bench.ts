@@ -65,8 +65,9 @@ const wrapped = (text: string): string =>
  */
 const SERIAL_MARKS: Record<Setup, { start: RegExp; end: RegExp }> = {
   // iPXE wraps at 80 columns, and the URL's length varies with the image id, so the break can fall inside
-  // the path or among the progress dots.
-  fieldboot: { start: new RegExp(wrapped('/install.amd/vmlinuz')), end: new RegExp(`${wrapped('/install.amd/initrd.gz')}[\\s.]*ok`) },
+  // the path or among the progress dots; on a slow transfer it also prints percentages ("96%" + backspaces)
+  // before " ok".
+  fieldboot: { start: new RegExp(wrapped('/install.amd/vmlinuz')), end: new RegExp(`${wrapped('/install.amd/initrd.gz')}[\\s\\S]{0,400}?\\sok`) },
   dnsmasq: { start: /Loading debian-installer\/amd64\/linux/, end: /Loading debian-installer\/amd64\/initrd\.gz\.*\s*ok/ },
 };
 

@@ -18,6 +18,8 @@ function basename(path: string): string {
 export function renderIpxeMenu(menu: BootMenu, httpBase: string): string {
   const installs = menu.entries.filter((e): e is InstallEntry => e.kind === 'install');
   const lines = ['#!ipxe', `# ${ipxeSafe(menu.title)}`, `set fb-default ${menu.defaultId}`, ':start'];
+  // iPXE reads `choose --timeout 0` as "wait forever": a zero timeout goes straight to the default instead.
+  if (menu.timeoutSec === 0) lines.push('goto ${fb-default}');
   lines.push(`menu ${ipxeSafe(menu.title)} || goto \${fb-default}`);
   if (installs.length) lines.push('item --gap -- Install');
   for (const e of installs) lines.push(`item ${e.id} ${ipxeSafe(e.label)}`);

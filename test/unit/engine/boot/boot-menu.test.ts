@@ -117,3 +117,11 @@ test('GRUB: quoted arguments (";" in the NoCloud URL), default by index, linuxef
   const chain = renderGrubChainConfig('/fieldboot/grub/', menu);
   assert.match(chain, /configfile \/fieldboot\/grub\/\$net_default_mac\.cfg/);
 });
+
+test('iPXE: a zero timeout boots the default at once (iPXE reads "choose --timeout 0" as no timeout)', () => {
+  const menu = buildBootMenu({ mac, firmware: Firmware.Bios, armedImageId: 'debian-12-aaaa' }, [debian], { ...settings, timeoutSec: 0 });
+  const text = renderIpxeMenu(menu, settings.httpBase);
+  assert.match(text, /:start\ngoto \$\{fb-default\}\nmenu /);
+  // After a failed boot the menu is shown again: the jump only comes before it on first entry, then "local".
+  assert.match(renderPxelinuxMenu(menu), /\nTIMEOUT 1\n/, 'pxelinux TIMEOUT 0 would also wait forever');
+});

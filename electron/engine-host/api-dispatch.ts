@@ -8,6 +8,7 @@ import type { ApiChannel, ApiChannels, ApiResult, StartRequest } from '../../sha
 import { API_CHANNELS } from '../../shared/api/fieldboot-api';
 import { ErrorCode, FieldbootError, toErrorInfo } from '../../shared/errors';
 import { DhcpMode } from '../../shared/model/serve-config';
+import type { PreflightRequest } from '../../shared/model/preflight';
 import type { AppBackend } from './app-backend';
 import { parseBmcAdd, parseBmcIds, parseBmcImport, parseBmcInstall, parseBmcPower, parseBmcUpdate } from '../engine/bmc/bmc-requests';
 import { parseClientArm, parseClientExport, parseClientMac, parseClientMacs } from '../engine/clients/client-requests';
@@ -35,7 +36,8 @@ function parseVoid(raw: unknown): void {
 // Longest names seen in practice are Windows adapter names ("Ethernet adapter ..."); 256 bounds abuse only.
 const MAX_TEXT = 256;
 const MAX_LIST = 64;
-const START_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'range', 'root', 'isos', 'allow'] satisfies (keyof StartRequest)[]);
+const START_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'range', 'root', 'isos', 'allow', 'assignAddress'] satisfies (keyof StartRequest)[]);
+const PREFLIGHT_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'assignAddress'] satisfies (keyof PreflightRequest)[]);
 const DHCP_MODES: ReadonlySet<string> = new Set(Object.values(DhcpMode));
 
 function text(value: unknown, field: string): string {
@@ -62,6 +64,19 @@ export function parseStartRequest(raw: unknown): StartRequest {
   if (r.root !== undefined) request.root = text(r.root, 'root');
   if (r.isos !== undefined) request.isos = textList(r.isos, 'isos');
   if (r.allow !== undefined) request.allow = textList(r.allow, 'allow');
+  // Empty: the technician cleared the field, i.e. "do not assign".
+  if (r.assignAddress !== undefined && r.assignAddress !== '') request.assignAddress = text(r.assignAddress, 'assignAddress');
+  return request;
+}
+
+export function parsePreflightRequest(raw: unknown): PreflightRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('preflight request must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (!PREFLIGHT_KEYS.has(key)) throw bad(`unknown field "${key}" in preflight request`);
+  const dhcpMode = r.dhcpMode;
+  if (typeof dhcpMode !== 'string' || !DHCP_MODES.has(dhcpMode)) throw bad(`dhcpMode must be one of ${[...DHCP_MODES].join(', ')}`);
+  const request: PreflightRequest = { interface: text(r.interface, 'interface'), dhcpMode: dhcpMode as DhcpMode };
+  if (r.assignAddress !== undefined && r.assignAddress !== '') request.assignAddress = text(r.assignAddress, 'assignAddress');
   return request;
 }
 
@@ -111,6 +126,7 @@ export const API_HANDLERS: HandlerTable = {
   'clients:clear-finished': { parse: parseVoid, call: (b) => b.clearFinishedClients() },
   'clients:export': { parse: parseClientExport, call: (b, req) => b.exportClients(req.format) },
   'clients:get': { parse: parseClientMac, call: (b, req) => b.getClient(req.mac) },
+  'preflight:run': { parse: parsePreflightRequest, call: (b, req) => b.runPreflight(req) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

@@ -19,6 +19,7 @@ import type {
   BmcUpdateRequest,
 } from '../../shared/model/bmc';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
+import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
 
 /** Limits for an upload the web server hands over. */
 export interface ImageUploadOptions {
@@ -67,6 +68,8 @@ export interface AppBackend {
   disarmClients(macs: string[]): Promise<ClientRecord[]>;
   clearFinishedClients(): Promise<string[]>;
   exportClients(format: ClientReportFormat): Promise<string>;
+  /** Checks before serving (electron/engine/net/preflight.ts): ports and their holders, privileges, firewall. */
+  runPreflight(request: PreflightRequest): Promise<PreflightReport>;
   /** Stop serving and end the engine process. */
   dispose(): Promise<void>;
 }

@@ -34,6 +34,9 @@ import { ClientTracker } from '../engine/clients/client-tracker';
 import { clientReport } from '../engine/clients/client-report';
 import { clientSummary } from '../../shared/clients/client-summary';
 import { createLog } from '../engine/log';
+import { runPreflight } from '../engine/net/preflight';
+import { checkAssignable } from '../engine/net/interface-address';
+import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
 
 export interface AppControllerOptions {
   /** Settings a start request does not carry (state dir, ports...). */
@@ -106,9 +109,18 @@ export class AppController implements AppBackend {
     return this.serial(async () => {
       if (this.state.phase === 'serving') throw new FieldbootError(ErrorCode.AlreadyServing, `already serving on ${this.state.interface}`);
       const config = this.toConfig(request);
+      let hadIpv4 = false;
+      if (config.assignAddress) {
+        // Checked here too, so a typo or an overlapping subnet is refused before the engine starts.
+        const interfaces = await this.listInterfaces();
+        hadIpv4 = (interfaces.find((i) => i.name === config.interface)?.ipv4.length ?? 0) > 0;
+        if (!hadIpv4) checkAssignable(config.interface, config.assignAddress, interfaces);
+      }
       this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
       try {
         const ready = await this.host.start(config);
+        // The engine assigns only to a bare interface; serving on exactly the requested address means it did.
+        const assignedAddress = config.assignAddress && config.assignAddress === `${ready.serverIp}/${ready.prefix}` && !hadIpv4 ? config.assignAddress : null;
         this.setState({
           phase: 'serving',
           interface: ready.interface,
@@ -118,6 +130,7 @@ export class AppController implements AppBackend {
           services: ready.services,
           startedAt: ready.time,
           error: null,
+          ...(assignedAddress ? { assignedAddress } : {}),
         });
         // The engine decides boots: it learns who the technician armed in the Clients view.
         for (const oneShot of [true, false]) {
@@ -281,7 +294,24 @@ export class AppController implements AppBackend {
       ...(request.root ? { root: request.root } : base.root ? { root: base.root } : {}),
       isos: request.isos ?? base.isos ?? [],
       allow: allow.length ? allow : (base.allow ?? []),
+      ...(request.assignAddress?.trim() ? { assignAddress: request.assignAddress.trim() } : {}),
     };
+  }
+
+  /**
+   * Preflight runs here, in the host process, not in the engine: today both have the same rights (the
+   * engine is a plain child process), and the report says so. Once the engine is started elevated, the
+   * privileges line should come from the engine (a protocol command) instead.
+   */
+  async runPreflight(request: PreflightRequest): Promise<PreflightReport> {
+    const base = this.options.baseConfig;
+    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+    return runPreflight(request, {
+      interfaces: await this.listInterfaces(),
+      ports: { dhcpPort: base.dhcpPort, proxyPort: base.proxyPort, tftpPort: base.tftpPort, httpPort: base.httpPort, ftpPort: base.ftpPort, ftp: base.ftp },
+      ranIn: 'host',
+      note: `Checked by the app process${uid !== null ? ` (uid ${uid})` : ''}; the engine runs with the same rights.`,
+    });
   }
 
   async listClients(): Promise<ClientRecord[]> {

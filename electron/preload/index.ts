@@ -47,6 +47,7 @@ const api: FieldbootApi = {
   disarmClients: (macs) => invoke('clients:disarm', { macs }),
   clearFinishedClients: () => invoke('clients:clear-finished'),
   exportClients: (format) => invoke('clients:export', { format }),
+  runPreflight: (request) => invoke('preflight:run', request),
   subscribe(listener) {
     // Wrap so the renderer's callback never receives the IPC event (it carries `sender`).
     const onPush = (_event: IpcRendererEvent, push: ApiPush): void => listener(push);

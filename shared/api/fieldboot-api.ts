@@ -7,6 +7,7 @@ import type { EngineEvent } from '../model/engine-event';
 import type { LibraryImage } from '../model/library-image';
 import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
+import type { PreflightReport, PreflightRequest } from '../model/preflight';
 import type { Profile, RenderContext, TargetId } from '../answer/profile';
 import type { RenderedAnswer } from '../answer/render';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat, ClientsPush } from '../model/client-record';
@@ -36,6 +37,8 @@ export interface ServingState {
   startedAt: string | null;
   /** Set when phase is "failed", or the last start failed. */
   error: ErrorInfo | null;
+  /** "10.77.0.1/24" when FieldBoot gave the bare interface this address for the session (gone on stop). */
+  assignedAddress?: string | null;
 }
 
 export interface StartRequest {
@@ -45,6 +48,8 @@ export interface StartRequest {
   root?: string;
   isos?: string[];
   allow?: string[];
+  /** "10.77.0.1/24": given to the interface for the session when it has no IPv4 (removed on stop). */
+  assignAddress?: string;
 }
 
 /** A saved install profile as listed: <stateDir>/profiles/<name>.json. */
@@ -154,6 +159,11 @@ export interface FieldbootApi {
   clearFinishedClients(): Promise<ApiResult<string[]>>;
   /** The client report as CSV or JSON text. */
   exportClients(format: ClientReportFormat): Promise<ApiResult<string>>;
+  /**
+   * Checks before serving: ports free (and who holds one), privileges, host firewall. Optional only so
+   * scripted test APIs need not carry it; both transports (preload, web mode) implement it.
+   */
+  runPreflight?(request: PreflightRequest): Promise<ApiResult<PreflightReport>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -186,6 +196,7 @@ export interface ApiChannels {
   'clients:clear-finished': { request: void; response: string[] };
   'clients:export': { request: { format: ClientReportFormat }; response: string };
   'clients:get': { request: { mac: string }; response: ClientRecord };
+  'preflight:run': { request: PreflightRequest; response: PreflightReport };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -215,6 +226,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'clients:clear-finished',
   'clients:export',
   'clients:get',
+  'preflight:run',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw

@@ -22,6 +22,8 @@ import { hashPassword } from '../../shared/answer/crypt';
 import type { Profile } from '../../shared/answer/profile';
 import { profileNameProblem } from '../../shared/answer/profile-name';
 import { validateProfile } from '../../shared/answer/profile-validate';
+import { runPreflight } from '../../electron/engine/net/preflight';
+import { checkAssignable } from '../../electron/engine/net/interface-address';
 
 export const FAKE_INTERFACES: NetworkInterfaceInfo[] = [
   { name: 'lo', mac: null, kind: 'loopback', linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] },
@@ -103,7 +105,9 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       if (state.phase === 'serving' || state.phase === 'starting') throw new FieldbootError(ErrorCode.AlreadyServing, 'already serving');
       const nic = interfaces.find((i) => i.name === request.interface);
       if (!nic) throw new FieldbootError(ErrorCode.NoSuchInterface, `no interface named "${request.interface}"`);
-      const addr = nic.ipv4[0];
+      // A bare interface gets the requested address (validated like the engine does; nothing is changed here).
+      const assigned = !nic.ipv4[0] && request.assignAddress ? checkAssignable(nic.name, request.assignAddress, interfaces) : null;
+      const addr = nic.ipv4[0] ?? assigned;
       if (!addr) {
         return setState({
           ...IDLE_STATE,
@@ -128,6 +132,7 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
         services,
         startedAt: nowIso(),
         error: null,
+        ...(assigned ? { assignedAddress: `${assigned.address}/${assigned.prefix}` } : {}),
       });
     },
     async stopServing() {
@@ -222,6 +227,11 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     async exportClients(format) {
       calls.push({ method: 'exportClients' });
       return clientReport(clients.list(), format);
+    },
+    async runPreflight(request) {
+      calls.push({ method: 'runPreflight' });
+      // The real checks over a quiet, open machine: nothing listening, no firewall rules, root.
+      return runPreflight(request, { interfaces, platform: 'linux', uid: 0, exec: async () => '', readFile: () => null });
     },
     subscribe(listener) {
       listeners.add(listener);

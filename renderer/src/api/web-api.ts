@@ -159,6 +159,7 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     disarmClients: (macs) => call('clients:disarm', { macs }),
     clearFinishedClients: () => call('clients:clear-finished'),
     exportClients: (format) => call('clients:export', { format }),
+    runPreflight: (request) => call('preflight:run', request),
     subscribe(listener) {
       listeners.add(listener);
       if (socket === null && retryTimer === null) open();

@@ -24,6 +24,7 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     'addBmc', 'importBmcs', 'installBmcs', 'listBmcs', 'powerBmcs', 'removeBmcs', 'testBmcs', 'updateBmc',
     'listProfiles', 'getProfile', 'saveProfile', 'deleteProfile', 'renderProfile',
     'listClients', 'getClient', 'armClients', 'disarmClients', 'clearFinishedClients', 'exportClients',
+    'runPreflight',
   ].sort());
   // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
   assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');
@@ -48,6 +49,8 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     assert.equal(pushes.at(-1)?.type, 'event');
     const armed = await api.armClients({ macs: ['52:54:00:00:00:02'], oneShot: true });
     assert.ok(armed.ok && armed.value[0]?.armed === true && backend.clients.isArmed('52:54:00:00:00:02'), 'clients:arm reaches the tracker');
+    const preflight = await api.runPreflight?.({ interface: 'br0', dhcpMode: 'proxy' });
+    assert.ok(preflight?.ok && preflight.value.checks.some((c) => c.id === 'port-udp-4011'), 'preflight:run reaches the backend');
     unsubscribe();
     assert.equal(electron.ipcRenderer.listenerCount(API_PUSH_CHANNEL), 0, 'unsubscribe removes the IPC listener');
 

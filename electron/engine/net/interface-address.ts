@@ -10,12 +10,12 @@ import { promisify } from 'node:util';
 import { ErrorCode, FieldbootError } from '../../../shared/errors';
 import type { Ipv4Address, NetworkInterfaceInfo } from '../../../shared/model/network';
 import { listInterfaces } from './list-interfaces';
-import { broadcastOf, formatIpv4, networkOf, parseIpv4, prefixToMask, type Ipv4 } from '../../../shared/net/ipv4';
+import { formatIpv4, prefixToMask } from '../../../shared/net/ipv4';
+import { cidrProblem, DEFAULT_ASSIGN_ADDRESS, overlappingSubnet, parseCidr, type Cidr } from '../../../shared/net/ipv4-cidr';
+
+export { cidrProblem, DEFAULT_ASSIGN_ADDRESS, parseCidr };
 
 const execFileAsync = promisify(execFile);
-
-/** What FieldBoot offers when the chosen interface has none: a private /24 unlikely to be in use (RFC 1918). */
-export const DEFAULT_ASSIGN_ADDRESS = '10.77.0.1/24';
 
 /** An address FieldBoot put on an interface, to be removed when the session ends. */
 export interface AssignedAddress {
@@ -23,35 +23,6 @@ export interface AssignedAddress {
   /** As given, normalised: "10.77.0.1/24". */
   cidr: string;
   address: Ipv4Address;
-}
-
-export interface Cidr {
-  ip: Ipv4;
-  prefix: number;
-}
-
-/** "A.B.C.D/N" -> numbers, or null. */
-export function parseCidr(text: string): Cidr | null {
-  const m = /^\s*([0-9.]+)\/(\d{1,2})\s*$/.exec(text);
-  if (!m) return null;
-  const ip = parseIpv4(m[1] ?? '');
-  const prefix = Number(m[2]);
-  if (ip === null || prefix > 32) return null;
-  return { ip, prefix };
-}
-
-/** Why this CIDR cannot be a server address, or null when it can (the shape only, not the machine). */
-export function cidrProblem(text: string): string | null {
-  const c = parseCidr(text);
-  if (!c) return `"${text}" is not an address with a prefix length, like ${DEFAULT_ASSIGN_ADDRESS}`;
-  // Wider than /8 is a typo; /31 and /32 leave no address to hand out to clients.
-  if (c.prefix < 8 || c.prefix > 30) return `the prefix /${c.prefix} must be between /8 and /30`;
-  const first = c.ip >>> 24;
-  // 0/8 "this network", 127/8 loopback, 224/4 multicast and 240/4 reserved (RFC 5735 / RFC 6890).
-  if (first === 0 || first === 127 || first >= 224) return `${formatIpv4(c.ip)} is not a usable host address`;
-  if (c.ip === networkOf(c.ip, c.prefix)) return `${formatIpv4(c.ip)} is the network address of /${c.prefix}; pick a host address such as ${formatIpv4(c.ip + 1)}`;
-  if (c.ip === broadcastOf(c.ip, c.prefix)) return `${formatIpv4(c.ip)} is the broadcast address of /${c.prefix}`;
-  return null;
 }
 
 /**
@@ -65,20 +36,9 @@ export function checkAssignable(ifname: string, cidr: string, interfaces: readon
   const c = parseCidr(cidr) as Cidr;
   const target = interfaces.find((i) => i.name === ifname);
   if (!target) throw new FieldbootError(ErrorCode.NoSuchInterface, `no network interface named "${ifname}"`);
-  for (const other of interfaces) {
-    if (other.name === ifname) continue;
-    for (const a of other.ipv4) {
-      const ip = parseIpv4(a.address);
-      if (ip === null) continue;
-      const p = Math.min(a.prefix, c.prefix);
-      if (networkOf(ip, p) === networkOf(c.ip, p)) {
-        throw new FieldbootError(
-          ErrorCode.BadOption,
-          `${cidr} overlaps ${other.name}'s subnet ${formatIpv4(networkOf(ip, a.prefix))}/${a.prefix} (${a.address})`,
-          `Pick a subnet no other interface uses, for example ${DEFAULT_ASSIGN_ADDRESS} or 10.78.0.1/24.`,
-        );
-      }
-    }
+  const overlap = overlappingSubnet(ifname, c, interfaces);
+  if (overlap) {
+    throw new FieldbootError(ErrorCode.BadOption, `${cidr} overlaps ${overlap.text}`, `Pick a subnet no other interface uses, for example ${DEFAULT_ASSIGN_ADDRESS} or 10.78.0.1/24.`);
   }
   return { address: formatIpv4(c.ip), prefix: c.prefix };
 }

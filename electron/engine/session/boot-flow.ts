@@ -12,7 +12,7 @@ import { RenderError, type Profile, type RenderContext } from '../../../shared/a
 import { ANSWER_FILE_NAMES, DEFAULT_PROGRESS_PATH, renderAnswer } from '../../../shared/answer/render';
 import { FileRole, nowIso, type EngineEvent, type FileEvent } from '../../../shared/model/engine-event';
 import { normalizeMac } from '../../../shared/net/ipv4';
-import { buildBootMenu, bootFilesFor, DEFAULT_MENU_TIMEOUT_SEC, type BootMenu, type MenuImage, type MenuSettings } from '../boot/boot-menu';
+import { buildBootMenu, DEFAULT_MENU_TIMEOUT_SEC, type BootMenu, type MenuImage, type MenuSettings } from '../boot/boot-menu';
 import { Firmware } from '../boot/client-arch';
 import { renderGrubChainConfig, renderGrubMenu } from '../boot/grub-menu';
 import { renderIpxeChainScript, renderIpxeMenu } from '../boot/ipxe-menu';
@@ -125,7 +125,7 @@ export class BootFlow {
 
   private answerPath(image: ServedImage, mac: string): string | null {
     if (!this.o.profile || !image.target) return null;
-    const format = renderAnswerFormat(image);
+    const format = image.summary.answerFormat;
     if (!format) return null;
     // The NoCloud datasource wants a folder ("s=.../") holding user-data and meta-data.
     return format === 'autoinstall' ? `${ANSWER_PREFIX}${dashed(mac)}/` : `${ANSWER_PREFIX}${dashed(mac)}/${ANSWER_FILE_NAMES[format]}`;
@@ -191,7 +191,7 @@ export class BootFlow {
           ctx.log.warn(`no answer file for ${mac}: ${!this.o.profile ? 'no profile loaded' : 'no generator for its image'}`, { mac });
           return null;
         }
-        const format = renderAnswerFormat(image);
+        const format = image.summary.answerFormat;
         if (format === 'autoinstall' && file === 'meta-data') {
           return { body: `instance-id: fieldboot-${dashed(mac)}\n`, contentType: 'text/yaml; charset=utf-8' };
         }
@@ -199,7 +199,7 @@ export class BootFlow {
         if (!format || file !== ANSWER_FILE_NAMES[format]) return null;
         const rendered = this.renderFor(image, mac, ctx.log);
         if (!rendered) return { status: 500, body: 'The answer file could not be made; see the FieldBoot log.\n' };
-        if (isGet(req)) {
+        if (isFetch(req)) {
           this.o.emit({ type: 'stage', time: nowIso(), mac, stage: ProgressStage.AnswerFetched, source: 'server', client: ctx.clientAddress, image: image.id });
         }
         return { body: rendered.text, contentType: rendered.contentType, headers: { 'Cache-Control': 'no-store' } };
@@ -292,16 +292,10 @@ export class BootFlow {
     return { role: FileRole.Other };
   }
 
-  /** Is any image bootable by this firmware? (A menu with only "local disk" is still served.) */
-  hasImageFor(firmware: Firmware): boolean {
-    return this.menuImagesBase.some((i) => bootFilesFor({ ...i, answerPath: null }, firmware) !== null);
-  }
 }
 
-function renderAnswerFormat(image: ServedImage): 'kickstart' | 'preseed' | 'autoinstall' | null {
-  return image.summary.answerFormat;
-}
 
-function isGet(req: IncomingMessage): boolean {
+/** A fetch of the file itself (not a HEAD probe): the installer has its answer file. */
+function isFetch(req: IncomingMessage): boolean {
   return req.method === 'GET' || req.method === 'POST';
 }

@@ -70,7 +70,8 @@ export interface FieldbootState {
   selectInterface(name: string): void;
   setDhcpMode(mode: DhcpMode): void;
   setRange(range: string): void;
-  startServing(): Promise<void>;
+  /** `assignAddress`: give the bare interface this address for the session (the network screen's offer). */
+  startServing(options?: { assignAddress?: string }): Promise<void>;
   stopServing(): Promise<void>;
   clearEvents(): void;
   refreshImages(): Promise<void>;
@@ -236,7 +237,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
         set({ range });
       },
 
-      async startServing() {
+      async startServing(options) {
         const { selectedInterface, dhcpMode, range, busy } = get();
         if (busy || selectedInterface === null) return;
         set({ busy: true, actionError: null });
@@ -246,6 +247,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
           dhcpMode,
           // The range only means something when we hand out addresses.
           ...(dhcpMode === DhcpMode.Full && trimmed ? { range: trimmed } : {}),
+          ...(options?.assignAddress ? { assignAddress: options.assignAddress } : {}),
         });
         if (r.ok) applyServing(r.value);
         // A failed start usually arrives as a "failed" state push too; keep the error either way.

@@ -1,10 +1,16 @@
 /** The first screen: pick the interface and DHCP mode, start or stop serving, see the state. */
+import { useEffect, useState } from 'react';
 import { Panel } from '../../components/Panel';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useFieldboot, useFieldbootActions } from '../../store/store-context';
 import { DhcpSettings, rangeProblem } from './DhcpSettings';
 import { InterfaceTable } from './InterfaceTable';
 import { ServingStatus } from './ServingStatus';
+import { AddressOffer, assignProblem } from './AddressOffer';
+import { PreflightList } from './PreflightList';
+import { usePreflight } from './use-preflight';
+import { DEFAULT_ASSIGN_ADDRESS } from '../../../../shared/net/ipv4-cidr';
+import './network.css';
 
 export function NetworkScreen() {
   const interfaces = useFieldboot((s) => s.interfaces);
@@ -20,7 +26,17 @@ export function NetworkScreen() {
 
   const nic = interfaces.find((i) => i.name === selected);
   const locked = serving.phase === 'starting' || serving.phase === 'serving' || serving.phase === 'stopping';
-  const canStart = nic !== undefined && (dhcpMode !== 'full' || rangeProblem(range, nic) === null);
+  // A bare interface: the offer to give it an address for the session (on by default: it is why there is none).
+  const [assignEnabled, setAssignEnabled] = useState(true);
+  const [assignText, setAssignText] = useState(DEFAULT_ASSIGN_ADDRESS);
+  const bare = nic !== undefined && nic.ipv4.length === 0;
+  const assignAddress = bare && assignEnabled && assignProblem(assignText, nic, interfaces) === null ? assignText.trim() : undefined;
+  const canStart = nic !== undefined && (!bare || assignAddress !== undefined) && (dhcpMode !== 'full' || rangeProblem(range, nic) === null);
+  const preflight = usePreflight(locked ? null : selected, dhcpMode, assignAddress);
+  // The list goes stale once serving: our own engine holds the ports. Check again after a stop.
+  useEffect(() => {
+    if (serving.phase === 'idle' || serving.phase === 'failed') preflight.rerun();
+  }, [serving.phase]);
 
   return (
     <div className="network-screen" data-testid="network-screen">
@@ -30,7 +46,7 @@ export function NetworkScreen() {
         busy={busy}
         canStart={canStart}
         actionError={actionError}
-        onStart={() => void startServing()}
+        onStart={() => void startServing(assignAddress ? { assignAddress } : undefined)}
         onStop={() => void stopServing()}
       />
       <Panel
@@ -50,15 +66,28 @@ export function NetworkScreen() {
             {nic.name} has no link. Plug its cable into the rack switch (or check the switch port).
           </p>
         ) : null}
-        {nic && !locked && nic.linkUp && nic.ipv4.length === 0 ? (
-          <p className="notice" data-testid="interface-warning">
-            {nic.name} has no IPv4 address. Give it one (for example 10.77.0.1/24) before serving.
-          </p>
+        {nic && !locked && bare ? (
+          <AddressOffer nic={nic} interfaces={interfaces} enabled={assignEnabled} address={assignText} onEnabled={setAssignEnabled} onAddress={setAssignText} />
         ) : null}
       </Panel>
-      <Panel title="Boot services" testId="dhcp-panel">
-        <DhcpSettings mode={dhcpMode} range={range} nic={nic} disabled={locked} onMode={setDhcpMode} onRange={setRange} />
-      </Panel>
+      <div className="network-columns">
+        <Panel title="Boot services" testId="dhcp-panel">
+          <DhcpSettings mode={dhcpMode} range={range} nic={nic} disabled={locked} onMode={setDhcpMode} onRange={setRange} />
+        </Panel>
+        {preflight.available && !locked ? (
+          <Panel
+            title="Before you start"
+            testId="preflight-panel"
+            actions={
+              <button type="button" className="link-button" onClick={preflight.rerun} disabled={preflight.running || !selected} data-testid="preflight-rerun">
+                {preflight.running ? 'Checking…' : 'Check again'}
+              </button>
+            }
+          >
+            <PreflightList report={preflight.report} error={preflight.error} running={preflight.running} />
+          </Panel>
+        ) : null}
+      </div>
     </div>
   );
 }

@@ -67,6 +67,11 @@ export function ServingStatus({
           <p className="status-detail" data-testid="serving-detail">
             {detail(state, selected)}
           </p>
+          {state.phase === 'serving' && state.assignedAddress ? (
+            <p className="assigned-address" data-testid="assigned-address">
+              FieldBoot gave {state.interface} the address <span className="mono">{state.assignedAddress}</span> for this session; it is removed when you stop.
+            </p>
+          ) : null}
         </div>
         <button
           type="button"

@@ -753,7 +753,8 @@ export async function runPreflight(request: PreflightRequest, options: Preflight
     for (const l of listeners ?? []) {
       if (l.pid === null || commandLines.has(l.pid)) continue;
       const cmd = read(`/proc/${l.pid}/cmdline`);
-      if (cmd) commandLines.set(l.pid, cmd.split('\0').filter(Boolean).join(' ').slice(0, 200));
+      // One line, whatever the arguments hold (a `python3 -c` script has newlines).
+      if (cmd) commandLines.set(l.pid, cmd.split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ').slice(0, 200));
     }
   }
   checks.push(...portChecks(needs, listeners, serverIp, request.interface, commandLines));

@@ -34,9 +34,12 @@ export function NetworkScreen() {
   const canStart = nic !== undefined && (!bare || assignAddress !== undefined) && (dhcpMode !== 'full' || rangeProblem(range, nic) === null);
   const preflight = usePreflight(locked ? null : selected, dhcpMode, assignAddress);
   // The list goes stale once serving: our own engine holds the ports. Check again after a stop.
+  // An address given or taken back by the engine shows in the list too.
   useEffect(() => {
     if (serving.phase === 'idle' || serving.phase === 'failed') preflight.rerun();
+    if (serving.phase === 'idle' || serving.phase === 'serving') void refreshInterfaces();
   }, [serving.phase]);
+  const showPreflight = preflight.available && !locked;
 
   return (
     <div className="network-screen" data-testid="network-screen">
@@ -70,11 +73,11 @@ export function NetworkScreen() {
           <AddressOffer nic={nic} interfaces={interfaces} enabled={assignEnabled} address={assignText} onEnabled={setAssignEnabled} onAddress={setAssignText} />
         ) : null}
       </Panel>
-      <div className="network-columns">
+      <div className={`network-columns ${showPreflight ? '' : 'is-single'}`}>
         <Panel title="Boot services" testId="dhcp-panel">
           <DhcpSettings mode={dhcpMode} range={range} nic={nic} disabled={locked} onMode={setDhcpMode} onRange={setRange} />
         </Panel>
-        {preflight.available && !locked ? (
+        {showPreflight ? (
           <Panel
             title="Before you start"
             testId="preflight-panel"

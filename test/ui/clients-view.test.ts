@@ -206,7 +206,10 @@ test('Clients view: 200 machines updating stay responsive; arming from the view 
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="client-log"] li').length > 10, undefined, { timeout: 10_000 });
     assert.match((await detail.getByTestId('client-log').textContent()) ?? '', /Leased 10\.77\.0\.1/);
 
-    // Arming: select three rows, arm them (one-shot), then disarm one.
+    // Arming: select three rows, arm them (one-shot), then disarm one. The simulated installs must be over
+    // first: a simulated machine reporting "finished" just after being armed one-shot is disarmed again.
+    for (const end = Date.now() + 120_000; !simulation.done && Date.now() < end; ) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(simulation.done, 'the simulated installs ended');
     await filterTo(page, '5e:00:0', 16);
     const pick = [simulation.macs[10]!, simulation.macs[11]!, simulation.macs[12]!];
     for (const mac of pick) await page.locator(`[data-testid="client-row"][data-mac="${mac}"] [data-testid="client-select"]`).check();

@@ -3,7 +3,23 @@
  * `fieldboot serve --ui --json` prints as `{"type":"ui","url":...}`.
  */
 import type { ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * A Chromium launcher that runs inside network namespace `ns` (the web-mode server listens on that
+ * namespace's own 127.0.0.1): a script re-executing chromium under `ip netns exec`, written into `dir`.
+ * Playwright's DevTools pipe on fds 3/4 survives the exec. Returns the script's path for `executablePath`.
+ */
+export function chromiumInNamespace(ns: string, dir: string): string {
+  const wrapper = join(dir, 'chromium-in-netns.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${ns}' '${CHROMIUM_PATH}' "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}
 
 /** Headless Chromium as root on a machine without outside network (see the env notes). */
 export const CHROMIUM_ARGS = [

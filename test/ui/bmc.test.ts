@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { BMC_SIM_PASSWORD, startBmc, waitFor, waitListening, type Bmc } from '../helpers/bmc-sim';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -66,9 +66,7 @@ test('web mode: BMCs added by form and CSV; "Install these machines" sets PXE an
     server = lab.spawn([process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', stateDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await waitForUiUrl(server, 30_000);
 
-    const wrapper = join(work, 'chromium-in-netns.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    const wrapper = chromiumInNamespace(lab.ns, work);
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];

@@ -15,7 +15,7 @@
  * test-results/ui/clients-lab.png (the row) and clients-lab-detail.png (the timeline).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,7 +27,7 @@ import { buildIso, debianLayout, REAL_INITRD, REAL_KERNEL, type BuiltIso } from 
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { firmwareFiles, readableTail, startQemuClient, type QemuClient } from '../helpers/qemu';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS } from '../helpers/web-ui';
+import { CHROMIUM_ARGS, chromiumInNamespace } from '../helpers/web-ui';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RENDERER_INDEX = join(REPO_ROOT, 'dist', 'renderer', 'index.html');
@@ -125,9 +125,7 @@ test('lab, web mode: the Debian installer client shows in the Clients view with 
     const uiLine = (await srv.waitForEvent((e) => (e as { type: string }).type === 'ui', 30_000)) as unknown as { url: string };
     assert.match(uiLine.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
 
-    const wrapper = join(tmp, 'chromium-in-netns.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    const wrapper = chromiumInNamespace(lab.ns, tmp);
     mkdirSync(join(tmp, 'profile'));
     context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
       executablePath: wrapper,

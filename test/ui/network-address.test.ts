@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -51,9 +51,7 @@ test('web mode: br0 without an address gets 10.77.0.1/24 when serving starts, an
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const url = await waitForUiUrl(server, 30_000);
-    const wrapper = join(work, 'chromium-in-netns.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    const wrapper = chromiumInNamespace(lab.ns, work);
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -72,9 +72,7 @@ test('web mode: the network screen lists br0 with its address, and Stop/Start ch
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
 
     // The browser joins the server's namespace through a wrapper (see the header comment).
-    const wrapper = join(work, 'chromium-in-netns.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    const wrapper = chromiumInNamespace(lab.ns, work);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: wrapper,
       headless: true,
@@ -180,9 +178,7 @@ test('chromium runs inside the namespace through the wrapper', { timeout: 60_000
     writeFileSync(join(work, 'index.html'), `<!doctype html><title>${marker}</title>`);
     server = lab.spawn(['python3', '-m', 'http.server', '--bind', '127.0.0.1', '18181', '--directory', work], { stdio: 'ignore' });
     for (let i = 0; i < 50 && !lab.exec(['ss', '-Hlnt', 'sport = :18181']).trim(); i++) await new Promise((r) => setTimeout(r, 100));
-    const wrapper = join(work, 'chromium-in-netns.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    const wrapper = chromiumInNamespace(lab.ns, work);
     mkdirSync(join(work, 'profile'));
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS });
     const page = context.pages()[0] ?? (await context.newPage());

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -69,9 +69,7 @@ test('web mode: preflight names the process holding a port, and gives the firewa
     // Default ports: preflight checks 67, 4011, 69, 80 and 21 (nothing is started here).
     server = lab.spawn([process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', join(work, 'state')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await waitForUiUrl(server, 30_000);
-    const wrapper = join(work, 'chromium-in-netns.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${lab.ns}' '${CHROMIUM}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    const wrapper = chromiumInNamespace(lab.ns, work);
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];

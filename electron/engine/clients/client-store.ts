@@ -134,7 +134,6 @@ export class ClientStore {
     return records;
   }
 
-
   /** Resolves once a write that started after this call is on disk. */
   save(): Promise<void> {
     return this.commits.save();
@@ -150,7 +149,6 @@ export class ClientStore {
     const compact = this.needsCompaction || this.journalLines > Math.max(COMPACT_MIN_LINES, 4 * this.persistedLogN.size);
     return compact ? this.compact() : this.append();
   }
-
 
   private async compact(): Promise<void> {
     this.source.takeChanges(); // the snapshot holds them all

@@ -136,7 +136,6 @@ export class LeaseStore {
     return records;
   }
 
-
   /** What `save` writes: called at write time, so a coalesced write holds the latest state. */
   setSnapshot(snapshot: () => LeaseRecord[]): void {
     this.snapshot = snapshot;
@@ -165,7 +164,6 @@ export class LeaseStore {
     const compact = this.needsCompaction || this.journalLines > Math.max(COMPACT_MIN_LINES, 2 * this.persisted.size);
     return compact ? this.compact() : this.append();
   }
-
 
   /** A whole snapshot, then an empty journal. The snapshot is durable before the journal is cut. */
   private async compact(): Promise<void> {

@@ -21,6 +21,7 @@ export const ErrorCode = {
   FileNotFound: 'file-not-found',
   IsoUnreadable: 'iso-unreadable',
   ProfileInvalid: 'profile-invalid',
+  NetbootUnusable: 'netboot-unusable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -56,6 +57,8 @@ export const ERROR_HINTS: Record<ErrorCode, string> = {
     'The image could not be read as an ISO 9660 or UDF disc image. Check that the download finished (compare its checksum) and that it is an installer ISO, not a compressed or raw disk image.',
   'profile-invalid':
     'The answer-file profile has errors (listed above). Fix them in the wizard or the profile file, then start again: nothing was served with a broken profile.',
+  'netboot-unusable':
+    "Debian's CD/DVD installer needs the netboot kernel and initrd of the same point release (netboot.tar.gz from the Debian mirror's installer-<arch>/current/images/netboot/). Give that file with the image.",
   internal: 'An unexpected error. Export diagnostics and report it.',
 };
 

@@ -145,7 +145,26 @@ export interface StoppedEvent {
   reason: string;
 }
 
-export type EngineEvent = ReadyEvent | LeaseEvent | FileEvent | StageEvent | ArmEvent | PoolEvent | ErrorEvent | LogEvent | StoppedEvent;
+/**
+ * The serving interface's link changed (cable pulled, USB NIC unplugged, address gone, and back). "down": the
+ * interface is there but has no carrier, is set down, or lacks the session's address; sockets are kept.
+ * "gone": the interface vanished (unplugged); servers that cannot survive are closed. "up" with `resumed`: it
+ * is back and serving again (address re-given and servers reopened where needed).
+ */
+export interface LinkEvent {
+  type: 'link';
+  time: string;
+  interface: string;
+  state: 'up' | 'down' | 'gone';
+  /** When this state began (ISO time). */
+  since: string;
+  /** Why, in words: "carrier lost", "interface set down", "address 10.77.0.1 missing", "unplugged", "serving resumed". */
+  detail: string;
+  /** On "up": serving resumed after a down or gone. */
+  resumed?: boolean;
+}
+
+export type EngineEvent = ReadyEvent | LeaseEvent | FileEvent | StageEvent | ArmEvent | PoolEvent | ErrorEvent | LogEvent | StoppedEvent | LinkEvent;
 
 export function nowIso(): string {
   return new Date().toISOString();

@@ -63,6 +63,8 @@ function describe(event: EngineEvent): string | null {
       return `${event.subsystem} ${event.level}: ${event.message}`;
     case 'stopped':
       return `stopped: ${event.reason}`;
+    case 'link':
+      return `LINK ${event.interface} ${event.state}: ${event.detail}`;
   }
 }
 

@@ -239,6 +239,7 @@ export class ClientTracker {
       case 'error':
       case 'log':
       case 'stopped':
+      case 'link':
         return Promise.resolve();
     }
   }

@@ -95,6 +95,7 @@ export function isLoggable(event: EngineEvent): boolean {
     case 'error':
     case 'ready':
     case 'stopped':
+    case 'link':
       return true;
     case 'file':
       // Progress ticks would flood the log; start/end/error tell the story.

@@ -53,6 +53,8 @@ export function describeEvent(e: EngineEvent): EventLine {
       return { tag: 'READY', tone: 'good', who: null, text: `Serving on ${e.interface} (${e.serverIp})` };
     case 'stopped':
       return { tag: 'STOP', tone: 'info', who: null, text: `Stopped: ${e.reason}` };
+    case 'link':
+      return { tag: 'LINK', tone: e.state === 'up' ? 'good' : 'warn', who: null, text: `${e.interface} ${e.state === 'up' ? 'link up' : e.state === 'gone' ? 'gone' : 'link down'}: ${e.detail}` };
     case 'log':
       return { tag: e.subsystem, tone: e.level === 'error' ? 'bad' : 'warn', who: e.mac ?? null, text: e.message };
   }

@@ -1,4 +1,5 @@
 /** What one serving session serves. Produced by the CLI or the UI, validated, then sent to the engine. */
+import type { LogLevel } from './engine-event';
 
 export const DhcpMode = { Full: 'full', Proxy: 'proxy', Off: 'off' } as const;
 export type DhcpMode = (typeof DhcpMode)[keyof typeof DhcpMode];
@@ -60,6 +61,8 @@ export interface ServeConfig {
   tftpPort?: number;
   httpPort?: number;
   ftpPort?: number;
+  /** Lowest level of log lines the engine process passes to its host (omitted: all, debug included). */
+  logLevel?: LogLevel;
 }
 
 export const DEFAULT_PORTS = {

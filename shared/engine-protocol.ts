@@ -2,6 +2,8 @@
  * The typed protocol between an engine host (Electron main, the web-mode server) and the engine process.
  * Transport: newline-delimited JSON over the engine's stdin (commands) and stdout (messages). Stdio works
  * through pkexec/UAC elevation, where a Node IPC channel does not; the engine treats stdin EOF as "host gone".
+ * The same lines can run over a socket the engine connects back to (ENGINE_CONNECT_ARG below): then the
+ * socket's end is "host gone".
  */
 import type { ErrorInfo } from './errors';
 import type { EngineEvent, LogLevel, Subsystem } from './model/engine-event';
@@ -36,7 +38,12 @@ export type EngineMessage =
   /** Unrecoverable: the engine exits right after sending this. */
   | { type: 'fatal'; error: ErrorInfo }
   /** The session stopped (on command, or because a listener failed). */
-  | { type: 'stopped'; id: number | null; reason: string };
+  | { type: 'stopped'; id: number | null; reason: string }
+  /**
+   * Socket transport only: the engine's first line after it connects back to the host, before its hello.
+   * The host drops a connection whose token is not the one it wrote to the token file.
+   */
+  | { type: 'auth'; token: string };
 
 /** Exit codes of the engine process and of `fieldboot serve`. */
 export const EngineExitCode = {
@@ -88,3 +95,14 @@ export class LineDecoder<T> {
     }
   }
 }
+
+/**
+ * The socket transport: an elevated engine started through a prompt that cannot keep stdio pipes (macOS
+ * admin prompt, Windows UAC) connects back to the host's Unix socket / named pipe and speaks the same lines
+ * over it. `<engine> --connect <socket path or \\.\pipe\name> --token-file <file>`; the token file (0600,
+ * in the host's 0700 directory) keeps the token off the command line, which other users can read.
+ */
+export const ENGINE_CONNECT_ARG = '--connect';
+export const ENGINE_TOKEN_FILE_ARG = '--token-file';
+/** The auth line is short; a peer that sends more than this before it is a stranger. */
+export const ENGINE_AUTH_MAX_BYTES = 1024;

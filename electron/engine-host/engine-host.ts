@@ -158,6 +158,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         this.fatal = msg.error;
         return;
       case 'hello':
+      case 'auth':
         return;
       default: {
         const never: never = msg;

@@ -13,6 +13,7 @@ import type { AppBackend } from './app-backend';
 import { parseBmcAdd, parseBmcIds, parseBmcImport, parseBmcInstall, parseBmcPower, parseBmcUpdate } from '../engine/bmc/bmc-requests';
 import { parseClientArm, parseClientExport, parseClientMac, parseClientMacs } from '../engine/clients/client-requests';
 import { parseProfileRenderRequest, parseProfileSaveRequest } from './profile-store';
+import { parseSettingsRequest } from './settings-store';
 
 interface ChannelHandler<C extends ApiChannel> {
   /** Returns the typed request or throws FieldbootError(BadOption) saying what is wrong. */
@@ -127,6 +128,8 @@ export const API_HANDLERS: HandlerTable = {
   'clients:export': { parse: parseClientExport, call: (b, req) => b.exportClients(req.format) },
   'clients:get': { parse: parseClientMac, call: (b, req) => b.getClient(req.mac) },
   'preflight:run': { parse: parsePreflightRequest, call: (b, req) => b.runPreflight(req) },
+  'settings:get': { parse: parseVoid, call: (b) => b.getSettings() },
+  'settings:set': { parse: parseSettingsRequest, call: (b, req) => b.saveSettings(req) },
 };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(API_CHANNELS);

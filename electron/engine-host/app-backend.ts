@@ -20,6 +20,7 @@ import type {
 } from '../../shared/model/bmc';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
+import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
 
 /** Limits for an upload the web server hands over. */
 export interface ImageUploadOptions {
@@ -70,6 +71,10 @@ export interface AppBackend {
   exportClients(format: ClientReportFormat): Promise<string>;
   /** Checks before serving (electron/engine/net/preflight.ts): ports and their holders, privileges, firewall. */
   runPreflight(request: PreflightRequest): Promise<PreflightReport>;
+  /** Serving settings (electron/engine-host/settings-store.ts), applied at the next start. */
+  getSettings(): Promise<SettingsSnapshot>;
+  /** Throws FieldbootError(BadOption) naming each field that does not check. */
+  saveSettings(settings: AppSettings): Promise<SettingsSnapshot>;
   /** Stop serving and end the engine process. */
   dispose(): Promise<void>;
 }

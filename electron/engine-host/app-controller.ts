@@ -37,6 +37,8 @@ import { createLog } from '../engine/log';
 import { runPreflight } from '../engine/net/preflight';
 import { checkAssignable } from '../engine/net/interface-address';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
+import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
+import { SettingsStore, applySettings, settingsDefaults } from './settings-store';
 
 export interface AppControllerOptions {
   /** Settings a start request does not carry (state dir, ports...). */
@@ -59,6 +61,7 @@ export class AppController implements AppBackend {
   private unsubscribeLibrary: (() => void) | null = null;
   private profileStore: ProfileStore | null = null;
   private bmcService: BmcService | null = null;
+  private settingsStore: SettingsStore | null = null;
   /**
    * Every machine seen, fed by the engine events below and persisted in <stateDir>/clients.json. Arming from
    * the view is stored here; the engine's boot decisions need it too (see the client tracker's README notes).
@@ -108,7 +111,8 @@ export class AppController implements AppBackend {
   startServing(request: StartRequest): Promise<ServingState> {
     return this.serial(async () => {
       if (this.state.phase === 'serving') throw new FieldbootError(ErrorCode.AlreadyServing, `already serving on ${this.state.interface}`);
-      const config = this.toConfig(request);
+      // The Settings screen's saved values (ports, pool, loader...) apply from this start on.
+      const config = applySettings(this.toConfig(request), await this.settings().load());
       let hadIpv4 = false;
       if (config.assignAddress) {
         // Checked here too, so a typo or an overlapping subnet is refused before the engine starts.
@@ -246,6 +250,21 @@ export class AppController implements AppBackend {
     return this.bmcService;
   }
 
+  getSettings(): Promise<SettingsSnapshot> {
+    return this.settings().load();
+  }
+
+  /** Saved for the next start; a running session keeps what it started with. */
+  saveSettings(settings: AppSettings): Promise<SettingsSnapshot> {
+    return this.settings().save(settings);
+  }
+
+  /** <stateDir>/settings.json; its defaults are the options this host was started with. */
+  private settings(): SettingsStore {
+    this.settingsStore ??= new SettingsStore(this.options.baseConfig.stateDir, settingsDefaults(this.options.baseConfig));
+    return this.settingsStore;
+  }
+
   /** <stateDir>/profiles; nothing is read until a call needs it. */
   private profiles(): ProfileStore {
     this.profileStore ??= ProfileStore.forStateDir(this.options.baseConfig.stateDir);
@@ -304,7 +323,8 @@ export class AppController implements AppBackend {
    * privileges line should come from the engine (a protocol command) instead.
    */
   async runPreflight(request: PreflightRequest): Promise<PreflightReport> {
-    const base = this.options.baseConfig;
+    // The ports the next start will use: the saved settings over the host's options.
+    const base = applySettings({ ...this.options.baseConfig, interface: request.interface, dhcpMode: request.dhcpMode, isos: [], allow: [] }, await this.settings().load());
     const uid = typeof process.getuid === 'function' ? process.getuid() : null;
     return runPreflight(request, {
       interfaces: await this.listInterfaces(),

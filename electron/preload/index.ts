@@ -48,6 +48,8 @@ const api: FieldbootApi = {
   clearFinishedClients: () => invoke('clients:clear-finished'),
   exportClients: (format) => invoke('clients:export', { format }),
   runPreflight: (request) => invoke('preflight:run', request),
+  getSettings: () => invoke('settings:get'),
+  saveSettings: (settings) => invoke('settings:set', settings),
   subscribe(listener) {
     // Wrap so the renderer's callback never receives the IPC event (it carries `sender`).
     const onPush = (_event: IpcRendererEvent, push: ApiPush): void => listener(push);

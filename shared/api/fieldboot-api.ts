@@ -8,6 +8,7 @@ import type { LibraryImage } from '../model/library-image';
 import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
 import type { PreflightReport, PreflightRequest } from '../model/preflight';
+import type { AppSettings, SettingsSnapshot } from '../settings';
 import type { Profile, RenderContext, TargetId } from '../answer/profile';
 import type { RenderedAnswer } from '../answer/render';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat, ClientsPush } from '../model/client-record';
@@ -164,6 +165,13 @@ export interface FieldbootApi {
    * scripted test APIs need not carry it; both transports (preload, web mode) implement it.
    */
   runPreflight?(request: PreflightRequest): Promise<ApiResult<PreflightReport>>;
+  /**
+   * Serving settings (shared/settings.ts) as saved in the state folder, applied at the next start. Optional
+   * only so scripted test APIs need not carry them; both transports implement them.
+   */
+  getSettings?(): Promise<ApiResult<SettingsSnapshot>>;
+  /** Checked with the shared checks (a refusal names each field), saved atomically; answers the new snapshot. */
+  saveSettings?(settings: AppSettings): Promise<ApiResult<SettingsSnapshot>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -197,6 +205,8 @@ export interface ApiChannels {
   'clients:export': { request: { format: ClientReportFormat }; response: string };
   'clients:get': { request: { mac: string }; response: ClientRecord };
   'preflight:run': { request: PreflightRequest; response: PreflightReport };
+  'settings:get': { request: void; response: SettingsSnapshot };
+  'settings:set': { request: AppSettings; response: SettingsSnapshot };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -227,6 +237,8 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'clients:export',
   'clients:get',
   'preflight:run',
+  'settings:get',
+  'settings:set',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw

@@ -24,6 +24,8 @@ import { profileNameProblem } from '../../shared/answer/profile-name';
 import { validateProfile } from '../../shared/answer/profile-validate';
 import { runPreflight } from '../../electron/engine/net/preflight';
 import { checkAssignable } from '../../electron/engine/net/interface-address';
+import { DEFAULT_SETTINGS, type SettingsSnapshot } from '../../shared/settings';
+import { parseSettingsRequest } from '../../electron/engine-host/settings-store';
 
 export const FAKE_INTERFACES: NetworkInterfaceInfo[] = [
   { name: 'lo', mac: null, kind: 'loopback', linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] },
@@ -71,6 +73,7 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     return state;
   };
   const delay = (): Promise<void> => new Promise((r) => setTimeout(r, transitionMs));
+  let settings: SettingsSnapshot = { settings: DEFAULT_SETTINGS, defaults: DEFAULT_SETTINGS, savedAt: null, file: '/fake/state/settings.json', defaultStateDir: '/fake/state' };
   const clients = new ClientTracker([], { onArm: (event) => push({ type: 'event', event }) });
   clients.subscribe((c) => {
     // The snapshot at subscription is for nobody: the renderer asks with clients:list.
@@ -232,6 +235,16 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       calls.push({ method: 'runPreflight' });
       // The real checks over a quiet, open machine: nothing listening, no firewall rules, root.
       return runPreflight(request, { interfaces, platform: 'linux', uid: 0, exec: async () => '', readFile: () => null });
+    },
+    async getSettings() {
+      calls.push({ method: 'getSettings' });
+      return settings;
+    },
+    async saveSettings(request) {
+      calls.push({ method: 'saveSettings' });
+      // The real checks; kept in memory only.
+      settings = { ...settings, settings: parseSettingsRequest(request), savedAt: nowIso() };
+      return settings;
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -160,6 +160,8 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     clearFinishedClients: () => call('clients:clear-finished'),
     exportClients: (format) => call('clients:export', { format }),
     runPreflight: (request) => call('preflight:run', request),
+    getSettings: () => call('settings:get'),
+    saveSettings: (settings) => call('settings:set', settings),
     subscribe(listener) {
       listeners.add(listener);
       if (socket === null && retryTimer === null) open();

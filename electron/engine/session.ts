@@ -9,7 +9,7 @@ import { ProgressStage } from '../../shared/answer/progress';
 import type { Profile } from '../../shared/answer/profile';
 import { formatIssues, parseProfileText } from '../../shared/answer/profile-validate';
 import { ErrorCode, FieldbootError } from '../../shared/errors';
-import { FileRole, nowIso, type EngineEvent, type ReadyEvent } from '../../shared/model/engine-event';
+import { FileRole, nowIso, type EngineEvent, type LinkEvent, type ReadyEvent } from '../../shared/model/engine-event';
 import { DEFAULT_PORTS, DhcpMode, type ServeConfig } from '../../shared/model/serve-config';
 import { defaultRange, formatIpv4, parseIpv4, parseRange, rangeSize, sameSubnet, type Ipv4Range } from '../../shared/net/ipv4';
 import { DEFAULT_BOOT_FILES, decideBoot, isBootClient, type BootAnswer, type BootPolicyConfig, type ClientFacts } from './boot/boot-policy';
@@ -24,6 +24,7 @@ import { MountedSource } from './files/mounted-source';
 import { createLog } from './log';
 import { findInterface, listInterfaces } from './net/list-interfaces';
 import { assignAddress, removeAddress, type AssignedAddress } from './net/interface-address';
+import { describeChange, hasAddress, LinkWatcher, linkStateOf, type LinkChange, type LinkProbe, type LinkSnapshot, type LinkStateName } from './net/link-watch';
 import { resolveResourcesDir } from './paths';
 import { describeServer, probeDhcpServers, SESSION_PROBE_TIMEOUT_MS } from './servers/dhcp-probe';
 import { DhcpServer } from './servers/dhcp-server';
@@ -58,6 +59,18 @@ export interface SessionOptions {
    * desktop app the AppController owns that file and the engine keeps its own (one writer per file).
    */
   clientsFileName?: string;
+  /**
+   * Watching the interface's link while serving (net/link-watch.ts): on by default. false turns it off;
+   * an object sets the poll interval or the probe (tests).
+   */
+  linkWatch?: false | { intervalMs?: number; probe?: LinkProbe };
+}
+
+/** The link as the session last reported it. */
+interface LinkStatus {
+  state: LinkStateName;
+  detail: string;
+  since: string;
 }
 
 export class Session {
@@ -69,6 +82,13 @@ export class Session {
   /** The address this session gave a bare interface (cfg.assignAddress), removed on stop or a failed start. */
   private assigned: AssignedAddress | null = null;
   private readonly log;
+  private watcher: LinkWatcher | null = null;
+  private link: LinkStatus | null = null;
+  /** The servers are closed because the interface went away; they reopen when it is back with the address. */
+  private paused = false;
+  /** The last reason a re-give or reopen failed, logged once until it changes. */
+  private lastLinkProblem: string | null = null;
+  private serverIp: string | null = null;
 
   constructor(
     readonly config: ServeConfig,
@@ -163,6 +183,10 @@ export class Session {
     const a = this.assigned;
     this.assigned = null;
     if (!a) return;
+    if (this.link?.state === 'gone') {
+      this.log.info(`${a.interface} is gone, and its address ${a.cidr} with it`);
+      return;
+    }
     try {
       await removeAddress(a.interface, a.cidr);
       this.log.info(`removed ${a.cidr} from ${a.interface}`);
@@ -176,7 +200,7 @@ export class Session {
     const cfg = this.config;
     if (cfg.dhcpMode === DhcpMode.Full) await this.checkForeignDhcp();
 
-    const images = await openServedImages(cfg.isos);
+    const images = await openServedImages(cfg.isos, { ...(cfg.netboot ? { netboot: cfg.netboot } : {}), cacheDir: join(cfg.stateDir, 'netboot-cache') });
     try {
       return await this.startServing(plan, images);
     } catch (err) {
@@ -314,7 +338,132 @@ export class Session {
     };
     this.log.info(`serving on ${cfg.interface} (${plan.serverIp}/${plan.prefix}), DHCP ${cfg.dhcpMode}`);
     this.ctx.emit(ready);
+    this.serverIp = plan.serverIp;
+    await this.watchLink();
     return ready;
+  }
+
+  // ---- link watch: the cable pulled, a USB NIC unplugged and back -------------------------------------------
+
+  /**
+   * Starts the link watch. A failure to watch is a warning: serving goes on as before, just unwatched. A link
+   * that is already not up at start is reported at once (the UI shows the banner).
+   */
+  private async watchLink(): Promise<void> {
+    const opt = this.options.linkWatch;
+    if (opt === false) return;
+    const watcher = new LinkWatcher({
+      interfaceName: this.config.interface,
+      ...(opt?.intervalMs ? { intervalMs: opt.intervalMs } : {}),
+      ...(opt?.probe ? { probe: opt.probe } : {}),
+      onSnapshot: (snap, changes) => this.onLinkSnapshot(snap, changes),
+      onError: (err) => this.log.debug(`link watch: ${err.message}`),
+    });
+    try {
+      const first = await watcher.start();
+      this.watcher = watcher;
+      const { state, detail } = linkStateOf(first, this.serverIp ?? '');
+      this.link = { state, detail, since: nowIso() };
+      if (state !== 'up') this.emitLink(false);
+    } catch (err) {
+      this.log.warn(`cannot watch the link of ${this.config.interface} (${(err as Error).message}); a cable pulled will not be noticed`);
+    }
+  }
+
+  /**
+   * One look at the link. Carrier lost or set down: the sockets stay (they survive on Linux: the address and
+   * the ifindex stay), only the state is reported. Gone, or replaced by a new device of the same name (new
+   * ifindex): the servers are closed (the DHCP sockets are tied to the old ifindex, the others to an address
+   * that no longer exists). Present again: the session's own address is given back if it had given one, and
+   * the servers reopen on the same interface and address, never another. Leases, client records and arming
+   * are the same objects throughout (DHCP writes its table on close and reads it back on open).
+   */
+  private async onLinkSnapshot(snap: LinkSnapshot, changes: LinkChange[]): Promise<void> {
+    if (!this.running || !this.serverIp) return;
+    const ifname = this.config.interface;
+    if (changes.length) this.log.info(`link ${ifname}: ${changes.map(describeChange).join(', ')}`);
+    const replaced = changes.some((c) => c.kind === 'replaced');
+    if ((!snap.present || replaced) && !this.paused) await this.pauseServices(snap.present ? 'was replaced by a new device' : 'is gone');
+    let view = snap;
+    if (snap.present && !hasAddress(snap, this.serverIp) && this.assigned) {
+      if (await this.regiveAddress(this.assigned)) view = { ...snap, ipv4: [...snap.ipv4, this.assigned.cidr] };
+    }
+    if (this.paused && view.present && hasAddress(view, this.serverIp)) await this.resumeServices();
+    if (!this.running) return;
+    const next = linkStateOf(view, this.serverIp);
+    // Reopening failed: not serving yet, whatever the link says.
+    if (next.state === 'up' && this.paused) {
+      next.state = 'down';
+      next.detail = `cannot reopen the servers yet${this.lastLinkProblem ? `: ${this.lastLinkProblem}` : ''}`;
+    }
+    const prev = this.link;
+    if (prev && prev.state === next.state && prev.detail === next.detail) return;
+    const wasNotUp = !prev || prev.state !== 'up';
+    const since = prev && prev.state !== 'up' && next.state !== 'up' ? prev.since : nowIso();
+    this.link = { ...next, since };
+    if (next.state === 'up') {
+      this.lastLinkProblem = null;
+      this.log.info(`link ${ifname} is back: serving resumed on ${this.serverIp}`);
+      this.emitLink(wasNotUp && !!prev);
+    } else {
+      if (!prev || prev.state === 'up') this.log.warn(`link ${ifname} ${next.state}: ${next.detail}; serving resumes when it is back`);
+      this.emitLink(false);
+    }
+  }
+
+  private emitLink(resumed: boolean): void {
+    const l = this.link;
+    if (!l) return;
+    const event: LinkEvent = {
+      type: 'link',
+      time: nowIso(),
+      interface: this.config.interface,
+      state: l.state,
+      since: l.since,
+      detail: resumed ? `serving resumed (${l.detail})` : l.detail,
+      ...(resumed ? { resumed: true } : {}),
+    };
+    this.ctx.emit(event);
+  }
+
+  private noteLinkProblem(text: string): void {
+    if (text !== this.lastLinkProblem) this.log.warn(text);
+    this.lastLinkProblem = text;
+  }
+
+  /** Closes every server (kept as objects, to reopen). */
+  private async pauseServices(why: string): Promise<void> {
+    this.paused = true;
+    this.log.warn(`${this.config.interface} ${why}: closing the servers until it is back`);
+    await Promise.allSettled([...this.services].reverse().map((s) => s.stop()));
+  }
+
+  /** Reopens every server, all or none (a half-open set would answer DHCP and then fail the download). */
+  private async resumeServices(): Promise<void> {
+    const opened: NetworkService[] = [];
+    try {
+      for (const s of this.services) {
+        await s.start();
+        opened.push(s);
+      }
+      this.paused = false;
+      this.log.info(`reopened the servers on ${this.config.interface} (${this.serverIp})`);
+    } catch (err) {
+      await Promise.allSettled(opened.reverse().map((s) => s.stop()));
+      this.noteLinkProblem(`cannot reopen the servers on ${this.config.interface} yet: ${(err as Error).message}`);
+    }
+  }
+
+  /** Puts the session's address back (the replugged device came back bare). */
+  private async regiveAddress(a: AssignedAddress): Promise<boolean> {
+    try {
+      await assignAddress(a.interface, a.cidr);
+      this.log.info(`gave ${a.interface} the address ${a.cidr} again`);
+      return true;
+    } catch (err) {
+      this.noteLinkProblem(`could not give ${a.interface} the address ${a.cidr} again: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   /**
@@ -418,6 +567,11 @@ export class Session {
   async stop(reason = 'stopped'): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    const watcher = this.watcher;
+    this.watcher = null;
+    await watcher?.stop();
+    this.paused = false;
+    this.lastLinkProblem = null;
     const services = this.services;
     this.services = [];
     await Promise.allSettled(services.reverse().map((s) => s.stop()));

@@ -8,10 +8,11 @@ import { NetworkScreen } from './features/network/NetworkScreen';
 import { WizardScreen } from './features/wizard/WizardScreen';
 import { BmcScreen } from './features/bmc/BmcScreen';
 import { ClientsScreen } from './features/clients/ClientsScreen';
+import { SettingsScreen } from './features/settings/SettingsScreen';
 import type { FieldbootStore } from './store/fieldboot-store';
 import { StoreProvider } from './store/store-context';
 
-type Screen = 'network' | 'images' | 'wizard' | 'bmc' | 'clients';
+type Screen = 'network' | 'images' | 'wizard' | 'bmc' | 'clients' | 'settings';
 
 export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
@@ -51,6 +52,7 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
             {tab('wizard', 'Answer file')}
             {tab('bmc', 'Machines (BMC)')}
             {tab('clients', 'Clients')}
+            {tab('settings', 'Settings')}
           </nav>
           <span className="mode-tag" data-testid="api-mode" title={mode === 'web' ? 'Driven from a browser (fieldboot serve --ui)' : 'Desktop app'}>
             {mode === 'web' ? 'Web mode' : 'Desktop'}
@@ -68,6 +70,10 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
         ) : screen === 'clients' ? (
           <main className="app-main wide">
             <ClientsScreen />
+          </main>
+        ) : screen === 'settings' ? (
+          <main className="app-main wide">
+            <SettingsScreen />
           </main>
         ) : (
         <main className="app-main">

@@ -27,6 +27,11 @@ function bad(message: string): FieldbootError {
   return new FieldbootError(ErrorCode.BadOption, message, 'The request did not match the API contract (shared/api/fieldboot-api.ts).');
 }
 
+/** A backend that does not implement an optional call (a scripted test backend). */
+function notOffered(what: string): FieldbootError {
+  return new FieldbootError(ErrorCode.BadOption, `${what} is not offered by this backend`);
+}
+
 /** Channels without a request accept nothing, null or {} (what a JSON body or an IPC invoke may carry). */
 function parseVoid(raw: unknown): void {
   if (raw === undefined || raw === null) return;
@@ -128,6 +133,8 @@ export const API_HANDLERS: HandlerTable = {
   'clients:export': { parse: parseClientExport, call: (b, req) => b.exportClients(req.format) },
   'clients:get': { parse: parseClientMac, call: (b, req) => b.getClient(req.mac) },
   'preflight:run': { parse: parsePreflightRequest, call: (b, req) => b.runPreflight(req) },
+  'log:snapshot': { parse: parseVoid, call: (b) => (b.getLogSnapshot ? b.getLogSnapshot() : Promise.reject(notOffered('the log'))) },
+  'diagnostics:export': { parse: parseVoid, call: (b) => (b.exportDiagnostics ? b.exportDiagnostics() : Promise.reject(notOffered('diagnostics export'))) },
   'settings:get': { parse: parseVoid, call: (b) => b.getSettings() },
   'settings:set': { parse: parseSettingsRequest, call: (b, req) => b.saveSettings(req) },
 };

@@ -20,6 +20,8 @@ import type {
 } from '../../shared/model/bmc';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
+import type { DiagnosticsExport } from '../../shared/api/fieldboot-api';
+import type { LogSnapshot } from '../../shared/diagnostics-log';
 import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
 
 /** Limits for an upload the web server hands over. */
@@ -71,6 +73,12 @@ export interface AppBackend {
   exportClients(format: ClientReportFormat): Promise<string>;
   /** Checks before serving (electron/engine/net/preflight.ts): ports and their holders, privileges, firewall. */
   runPreflight(request: PreflightRequest): Promise<PreflightReport>;
+  /** The host's log ring and service counters (diagnostics-log.ts). Optional: scripted backends may leave it out. */
+  getLogSnapshot?(): Promise<LogSnapshot>;
+  /** Builds the diagnostics zip and saves it: the desktop's save dialog hook, else <stateDir>/diagnostics/. */
+  exportDiagnostics?(): Promise<DiagnosticsExport>;
+  /** The diagnostics zip itself (web mode's download). */
+  buildDiagnostics?(): Promise<{ fileName: string; zip: Buffer; files: string[] }>;
   /** Serving settings (electron/engine-host/settings-store.ts), applied at the next start. */
   getSettings(): Promise<SettingsSnapshot>;
   /** Throws FieldbootError(BadOption) naming each field that does not check. */

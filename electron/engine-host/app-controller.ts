@@ -37,6 +37,12 @@ import { createLog } from '../engine/log';
 import { runPreflight } from '../engine/net/preflight';
 import { checkAssignable } from '../engine/net/interface-address';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
+import type { DiagnosticsExport, ServedImageInfo, ServedProfileInfo } from '../../shared/api/fieldboot-api';
+import type { LogSnapshot } from '../../shared/diagnostics-log';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { DiagnosticsLog } from './diagnostics-log';
+import { buildDiagnostics, collectVersions, exportResult, type DiagnosticsBundle } from './diagnostics-export';
 import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
 import { SettingsStore, applySettings, settingsDefaults } from './settings-store';
 
@@ -50,6 +56,22 @@ export interface AppControllerOptions {
   images?: ImageLibraryOptions;
   /** BMC control: the password vault (desktop: keychain-wrapped key), per-BMC timeout, concurrency. */
   bmc?: Omit<BmcServiceOptions, 'stateDir' | 'push'>;
+  /** The app's version for the diagnostics zip (Electron: app.getVersion()); default: package.json's. */
+  appVersion?: string;
+  /**
+   * Desktop: asks where to save the diagnostics zip and writes it; resolves with the path, or null when the
+   * technician cancels. Without it the zip goes to <stateDir>/diagnostics/.
+   */
+  saveDiagnostics?: (fileName: string, zip: Buffer) => Promise<string | null>;
+}
+
+/** The engine's line per served image (session.ts): "image <id>: <name> (<family>[, answer file <target>]) from <file>". */
+const SERVED_IMAGE_LINE = /^image ([a-z0-9-]+): (.*) \(([^,()]+)(?:, answer file ([\w-]+))?\) from (.+)$/;
+
+export function parseServedImageLine(message: string): ServedImageInfo | null {
+  const m = SERVED_IMAGE_LINE.exec(message);
+  if (!m) return null;
+  return { id: m[1]!, name: m[2]!, family: m[3]!, target: m[4] ?? null, file: m[5]! };
 }
 
 export class AppController implements AppBackend {
@@ -67,11 +89,25 @@ export class AppController implements AppBackend {
    * the view is stored here; the engine's boot decisions need it too (see the client tracker's README notes).
    */
   private readonly clients: ClientTracker;
+  /** Every log line and event, for the dashboard's log panel and the diagnostics zip. */
+  private readonly diagnosticsLog: DiagnosticsLog;
+  /** The config of the running or last started session, and the last preflight report (diagnostics). */
+  private lastConfig: ServeConfig | null = null;
+  private lastPreflight: PreflightReport | null = null;
+  /** Images announced by the engine's log while the current start is under way. */
+  private servedImages: ServedImageInfo[] = [];
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
+    this.diagnosticsLog = new DiagnosticsLog({ onFlush: (lines, counters) => this.push({ type: 'log', lines, counters }) });
+    this.host.on('log', (msg) => {
+      this.diagnosticsLog.addLog(msg);
+      const image = msg.subsystem === 'ENGINE' && msg.level === 'info' ? parseServedImageLine(msg.message) : null;
+      if (image) this.servedImages.push(image);
+    });
     // Tracker problems (an unreadable clients.json) reach the event log like the engine's own warnings.
     const clientLog = createLog((e) => {
+      this.diagnosticsLog.addLog(e);
       if (e.level === 'warn' || e.level === 'error') this.push({ type: 'event', event: { type: 'log', time: nowIso(), level: e.level, subsystem: 'HOST', message: e.message } });
     }, 'HOST');
     this.clients = ClientTracker.open(options.baseConfig.stateDir, clientLog, { onArm: (event) => this.push({ type: 'event', event }) });
@@ -121,8 +157,11 @@ export class AppController implements AppBackend {
         if (!hadIpv4) checkAssignable(config.interface, config.assignAddress, interfaces);
       }
       this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
+      this.lastConfig = config;
+      this.servedImages = [];
       try {
         const ready = await this.host.start(config);
+        const profile = await this.profileInfo(config);
         // The engine assigns only to a bare interface; serving on exactly the requested address means it did.
         const assignedAddress = config.assignAddress && config.assignAddress === `${ready.serverIp}/${ready.prefix}` && !hadIpv4 ? config.assignAddress : null;
         this.setState({
@@ -135,6 +174,8 @@ export class AppController implements AppBackend {
           startedAt: ready.time,
           error: null,
           ...(assignedAddress ? { assignedAddress } : {}),
+          images: this.servedImages,
+          profile,
         });
         // The engine decides boots: it learns who the technician armed in the Clients view.
         for (const oneShot of [true, false]) {
@@ -167,6 +208,8 @@ export class AppController implements AppBackend {
   }
 
   async dispose(): Promise<void> {
+    this.diagnosticsLog.flush();
+    this.diagnosticsLog.dispose();
     await this.host.dispose();
     await this.clients.close().catch(() => {});
     this.unsubscribeLibrary?.();
@@ -326,12 +369,70 @@ export class AppController implements AppBackend {
     // The ports the next start will use: the saved settings over the host's options.
     const base = applySettings({ ...this.options.baseConfig, interface: request.interface, dhcpMode: request.dhcpMode, isos: [], allow: [] }, await this.settings().load());
     const uid = typeof process.getuid === 'function' ? process.getuid() : null;
-    return runPreflight(request, {
+    const report = await runPreflight(request, {
       interfaces: await this.listInterfaces(),
       ports: { dhcpPort: base.dhcpPort, proxyPort: base.proxyPort, tftpPort: base.tftpPort, httpPort: base.httpPort, ftpPort: base.ftpPort, ftp: base.ftp },
       ranIn: 'host',
       note: `Checked by the app process${uid !== null ? ` (uid ${uid})` : ''}; the engine runs with the same rights.`,
     });
+    this.lastPreflight = report;
+    return report;
+  }
+
+  async getLogSnapshot(): Promise<LogSnapshot> {
+    return this.diagnosticsLog.snapshot();
+  }
+
+  /** The diagnostics zip (diagnostics-export.ts); every part that cannot be read is left out, never fatal. */
+  async buildDiagnostics(): Promise<DiagnosticsBundle> {
+    const stateDir = this.options.baseConfig.stateDir;
+    const readText = (file: string): Promise<string | null> => readFile(file, 'utf8').catch(() => null);
+    const profiles: { name: string; text: string }[] = [];
+    for (const p of await this.listProfiles().catch(() => [])) {
+      const profile = await this.getProfile(p.name).catch(() => null);
+      if (profile) profiles.push({ name: p.name, text: JSON.stringify(profile) });
+    }
+    const preflight =
+      this.lastPreflight ??
+      (this.state.interface && this.state.dhcpMode ? await this.runPreflight({ interface: this.state.interface, dhcpMode: this.state.dhcpMode }).catch(() => null) : null);
+    return buildDiagnostics({
+      log: this.diagnosticsLog.snapshot(),
+      events: this.diagnosticsLog.recentEvents(),
+      state: this.state,
+      config: this.lastConfig,
+      profileText: this.lastConfig?.profile ? await readText(this.lastConfig.profile) : null,
+      profiles,
+      stateFiles: { 'clients.json': await readText(join(stateDir, 'clients.json')), 'engine-clients.json': await readText(join(stateDir, 'engine-clients.json')) },
+      clients: this.clients.list(),
+      preflight,
+      images: await this.listImages().catch((err: unknown) => ({ error: toErrorInfo(err) })),
+      bmcs: await this.listBmcs().catch((err: unknown) => ({ error: toErrorInfo(err) })),
+      versions: collectVersions(this.options.appVersion),
+    });
+  }
+
+  async exportDiagnostics(): Promise<DiagnosticsExport> {
+    const bundle = await this.buildDiagnostics();
+    if (this.options.saveDiagnostics) {
+      const savedTo = await this.options.saveDiagnostics(bundle.fileName, bundle.zip);
+      return savedTo === null ? { ...exportResult(bundle, null), cancelled: true } : exportResult(bundle, savedTo);
+    }
+    const dir = join(this.options.baseConfig.stateDir, 'diagnostics');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, bundle.fileName);
+    await writeFile(file, bundle.zip, { mode: 0o600 });
+    return exportResult(bundle, file);
+  }
+
+  /** The serving profile's name and target, read from its file (the engine reads the same file). */
+  private async profileInfo(config: ServeConfig): Promise<ServedProfileInfo | null> {
+    if (!config.profile) return null;
+    try {
+      const p = JSON.parse(await readFile(config.profile, 'utf8')) as { name?: unknown; target?: unknown };
+      return { name: typeof p.name === 'string' ? p.name : basename(config.profile), file: config.profile, target: typeof p.target === 'string' ? p.target : null };
+    } catch {
+      return { name: basename(config.profile), file: config.profile, target: null };
+    }
   }
 
   async listClients(): Promise<ClientRecord[]> {
@@ -365,6 +466,7 @@ export class AppController implements AppBackend {
   }
 
   private onEngineEvent(event: EngineEvent): void {
+    this.diagnosticsLog.addEvent(event);
     this.push({ type: 'event', event });
     // A failed save is logged by the tracker; the event itself is already on its way to the view.
     this.clients.observe(event).catch(() => {});

@@ -9,6 +9,7 @@ import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
 import type { PreflightReport, PreflightRequest } from '../model/preflight';
 import type { AppSettings, SettingsSnapshot } from '../settings';
+import type { LogLine, LogSnapshot, ServiceCounters } from '../diagnostics-log';
 import type { Profile, RenderContext, TargetId } from '../answer/profile';
 import type { RenderedAnswer } from '../answer/render';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat, ClientsPush } from '../model/client-record';
@@ -40,6 +41,38 @@ export interface ServingState {
   error: ErrorInfo | null;
   /** "10.77.0.1/24" when FieldBoot gave the bare interface this address for the session (gone on stop). */
   assignedAddress?: string | null;
+  /** While serving: the images the engine serves, with the ids in their URLs (/iso/<id>/...). */
+  images?: ServedImageInfo[];
+  /** While serving: the install profile armed machines get, when the session has one. */
+  profile?: ServedProfileInfo | null;
+}
+
+/** One image of the running session, as the engine announced it. */
+export interface ServedImageInfo {
+  id: string;
+  name: string;
+  /** OS family as detected (debian, ubuntu, rhel...). */
+  family: string;
+  /** The answer-file target for it, or null when FieldBoot has no generator for it. */
+  target: string | null;
+  file: string;
+}
+
+export interface ServedProfileInfo {
+  /** The profile's own name (its "name" field), or the file name when it cannot be read. */
+  name: string;
+  file: string;
+  target: string | null;
+}
+
+/** What "Export diagnostics" did: the zip's name and size, its files, and where it was saved (null: handed to the browser). */
+export interface DiagnosticsExport {
+  fileName: string;
+  bytes: number;
+  files: string[];
+  savedTo: string | null;
+  /** The technician closed the save dialog: nothing was written. */
+  cancelled?: boolean;
 }
 
 export interface StartRequest {
@@ -96,7 +129,9 @@ export type ApiPush =
   /** BMC list changes and per-BMC progress of test / install / power runs (shared/model/bmc.ts). */
   | BmcPush
   /** Client records (client-record.ts): a snapshot, then changed records and removed MACs. */
-  | ClientsPush;
+  | ClientsPush
+  /** New lines of the host's log ring (engine log lines at every level, and events), batched, with the service counters after them. */
+  | { type: 'log'; lines: LogLine[]; counters: ServiceCounters };
 
 /** Web-mode upload progress: bytes sent so far of the file's size. */
 export interface UploadProgress {
@@ -172,6 +207,13 @@ export interface FieldbootApi {
   getSettings?(): Promise<ApiResult<SettingsSnapshot>>;
   /** Checked with the shared checks (a refusal names each field), saved atomically; answers the new snapshot. */
   saveSettings?(settings: AppSettings): Promise<ApiResult<SettingsSnapshot>>;
+  /** The host's log ring and service counters (the dashboard loads it once, then follows the `log` push). */
+  getLog?(): Promise<ApiResult<LogSnapshot>>;
+  /**
+   * Writes the diagnostics zip (logs, events, config and profiles with secrets removed, clients, preflight,
+   * versions). Desktop: main asks where to save it. Web mode: the browser downloads it.
+   */
+  exportDiagnostics?(): Promise<ApiResult<DiagnosticsExport>>;
   /** Live state changes and engine events. Returns an unsubscribe function. */
   subscribe(listener: (push: ApiPush) => void): () => void;
 }
@@ -207,6 +249,8 @@ export interface ApiChannels {
   'preflight:run': { request: PreflightRequest; response: PreflightReport };
   'settings:get': { request: void; response: SettingsSnapshot };
   'settings:set': { request: AppSettings; response: SettingsSnapshot };
+  'log:snapshot': { request: void; response: LogSnapshot };
+  'diagnostics:export': { request: void; response: DiagnosticsExport };
 }
 export type ApiChannel = keyof ApiChannels;
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -239,6 +283,8 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'preflight:run',
   'settings:get',
   'settings:set',
+  'log:snapshot',
+  'diagnostics:export',
 ];
 /**
  * Web mode's upload route (the "images:upload" call): PUT <prefix><file name, URI-encoded> with the raw
@@ -246,6 +292,11 @@ export const API_CHANNELS: readonly ApiChannel[] = [
  * body is the image itself, streamed to disk.
  */
 export const API_UPLOAD_PREFIX = '/api/upload/';
+/**
+ * Web mode's diagnostics download: POST with the token, answered with the zip itself (application/zip,
+ * Content-Disposition: attachment) or ApiResult JSON with the error. Not a JSON channel: the body is binary.
+ */
+export const API_DIAGNOSTICS_PATH = '/api/diagnostics';
 /** The push channel (main → renderer). */
 export const API_PUSH_CHANNEL = 'fieldboot:push';
 

@@ -1,6 +1,8 @@
 /**
  * Starts the engine process and speaks its typed protocol: commands on its stdin, messages on its stdout,
  * a heartbeat every second. Used by the Electron main process and by web mode; never imports electron.
+ * A launch plan (engine-elevation.ts) may wrap the command in an elevation prompt, and may use the socket
+ * transport (engine-socket.ts) when the prompt cannot hand back stdio pipes; the lines are the same.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -18,11 +20,42 @@ import {
 import { ErrorCode, FieldbootError, type ErrorInfo } from '../../shared/errors';
 import type { EngineEvent, ReadyEvent } from '../../shared/model/engine-event';
 import type { ServeConfig } from '../../shared/model/serve-config';
+import { EngineSocketListener } from './engine-socket';
 
 export interface EngineCommand {
   command: string;
   args: string[];
   env?: Record<string, string>;
+}
+
+/** How the host talks to the engine: its stdio pipes, or a socket the engine connects back to. */
+export type EngineTransport = 'stdio' | 'socket';
+
+/** How to start the engine: the process to spawn, the transport, and what its early exit means. */
+export interface EngineLaunchPlan {
+  transport: EngineTransport;
+  /** The process to spawn; for the socket transport, given the arguments that tell the engine where to connect. */
+  command(connectArgs: readonly string[]): EngineCommand;
+  /** The engine started this way runs with administrator rights (the launcher is an elevation prompt). */
+  elevated?: boolean;
+  /** What the launcher is, for messages ("pkexec"). */
+  label?: string;
+  /** Turns the launcher's exit before the engine was ready (a dismissed prompt) into a clear error. */
+  explainExit?(code: number | null, output: string): FieldbootError | null;
+  /** Socket transport: how long to wait for the engine to connect (a prompt waits for a human). */
+  connectTimeoutMs?: number;
+}
+
+/** A plain command as a launch plan: stdio, or the socket transport with the connect arguments appended. */
+export function plainLaunch(engine: EngineCommand, transport: EngineTransport = 'stdio'): EngineLaunchPlan {
+  return {
+    transport,
+    command: (connectArgs) => ({ ...engine, args: [...engine.args, ...connectArgs] }),
+  };
+}
+
+function isLaunchPlan(x: EngineCommand | EngineLaunchPlan): x is EngineLaunchPlan {
+  return typeof (x as EngineLaunchPlan).command === 'function';
 }
 
 /** How to run the engine: the bundled engine.cjs beside this file (packaged app), else the TypeScript source via tsx. */
@@ -65,6 +98,12 @@ export interface EngineHostEvents {
 
 export class EngineHost extends EventEmitter<EngineHostEvents> {
   private child: ChildProcess | null = null;
+  /** Where commands go: the child's stdin, or the engine's socket. */
+  private input: NodeJS.WritableStream & { destroyed: boolean; end(): unknown; destroy(): unknown } | null = null;
+  private plan: EngineLaunchPlan;
+  private helloMessage: Extract<EngineMessage, { type: 'hello' }> | null = null;
+  /** Resolves when the running engine is gone (onExit ran). */
+  private gone: Promise<void> | null = null;
   private nextId = 1;
   private seq = 0;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -72,12 +111,38 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private hello: Promise<Extract<EngineMessage, { type: 'hello' }>> | null = null;
   private fatal: ErrorInfo | null = null;
 
-  constructor(private readonly engine: EngineCommand = defaultEngineCommand()) {
+  constructor(engine: EngineCommand | EngineLaunchPlan = defaultEngineCommand()) {
     super();
+    this.plan = isLaunchPlan(engine) ? engine : plainLaunch(engine);
   }
 
+  /** The spawned process: the engine itself, or (socket transport through a prompt) its launcher. */
   get pid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  /** The engine's own pid, from its hello (null until it said hello). */
+  get enginePid(): number | null {
+    return this.child ? (this.helloMessage?.pid ?? null) : null;
+  }
+
+  /** The running engine said it runs as root (null: no engine running). */
+  get privileged(): boolean | null {
+    return this.child && this.helloMessage ? this.helloMessage.privileged : null;
+  }
+
+  /** The next (or running) engine is started through an elevation prompt. */
+  get elevated(): boolean {
+    return this.plan.elevated === true;
+  }
+
+  get transport(): EngineTransport {
+    return this.plan.transport;
+  }
+
+  /** Starts later engines this way (the running one, if any, is left alone: dispose it first). */
+  useLaunch(plan: EngineLaunchPlan): void {
+    this.plan = plan;
   }
 
   /** Starts the engine process if it is not running; resolves on its hello. */
@@ -86,29 +151,100 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       await this.hello;
       return;
     }
-    const child = spawn(this.engine.command, this.engine.args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...this.engine.env },
-    });
+    const plan = this.plan;
+    const listener = plan.transport === 'socket' ? await EngineSocketListener.open() : null;
+    const cmd = plan.command(listener?.engineArgs ?? []);
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd.command, cmd.args, {
+        // Socket transport: the launcher's stdout is read only for its error text.
+        stdio: [listener ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ...cmd.env },
+      });
+    } catch (err) {
+      listener?.close();
+      throw err;
+    }
     this.child = child;
     this.fatal = null;
+    this.helloMessage = null;
+    let resolveGone: () => void = () => {};
+    this.gone = new Promise((r) => (resolveGone = r));
+    // Kill may fail with EPERM on an elevated engine; the engine's own watchdog ends it when its channel closes.
+    child.on('error', () => {});
     let stderrTail = '';
-    child.stderr?.on('data', (d: Buffer) => {
+    const collect = (d: Buffer) => {
       stderrTail = (stderrTail + d.toString('utf8')).slice(-4000);
-    });
-    child.stdin?.on('error', () => {}); // EPIPE when the engine died; 'exit' reports it
+    };
+    child.stderr?.on('data', collect);
+    const beforeReady = (code: number | null, signal: NodeJS.Signals | null): FieldbootError =>
+      plan.explainExit?.(code, stderrTail) ??
+      new FieldbootError(ErrorCode.EngineDied, `engine exited (${signal ?? exitCodeName(code)}) before it was ready: ${telling(stderrTail)}`);
     this.hello = new Promise((resolve, reject) => {
       const decoder = new LineDecoder<EngineMessage>((msg) => {
-        if (msg.type === 'hello') resolve(msg);
-        else this.dispatch(msg);
+        if (msg.type === 'hello') {
+          this.helloMessage = msg;
+          resolve(msg);
+        } else this.dispatch(msg);
       });
-      child.stdout?.on('data', (d: Buffer) => decoder.push(d));
       child.once('error', (err) => reject(new FieldbootError(ErrorCode.EngineDied, `cannot start the engine: ${err.message}`)));
-      child.once('exit', (code, signal) => {
-        reject(new FieldbootError(ErrorCode.EngineDied, `engine exited (${exitCodeName(code)}) before it was ready: ${telling(stderrTail)}`));
-        this.onExit(child, code, signal, stderrTail);
-      });
+      if (!listener) {
+        this.input = child.stdin;
+        child.stdin?.on('error', () => {}); // EPIPE when the engine died; 'exit' reports it
+        child.stdout?.on('data', (d: Buffer) => decoder.push(d));
+        child.once('exit', (code, signal) => {
+          reject(beforeReady(code, signal));
+          this.onExit(child, code, signal, stderrTail);
+          resolveGone();
+        });
+        return;
+      }
+      child.stdout?.on('data', collect);
+      let childExit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      let connected = false;
+      const abort = new AbortController();
+      const exited = new Promise<void>((r) =>
+        child.once('exit', (code, signal) => {
+          childExit = { code, signal };
+          r();
+          if (!connected) abort.abort(beforeReady(code, signal));
+        }),
+      );
+      const finish = async () => {
+        // The launcher usually exits right after the engine (its exit code is the engine's).
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+        const exit = childExit as { code: number | null; signal: NodeJS.Signals | null } | null;
+        this.onExit(child, exit?.code ?? null, exit?.signal ?? null, stderrTail);
+        resolveGone();
+      };
+      listener.accept(plan.connectTimeoutMs ?? 180_000, abort.signal).then(
+        ({ socket, rest }) => {
+          connected = true;
+          this.input = socket;
+          socket.on('error', () => {});
+          socket.on('data', (d: Buffer) => decoder.push(d));
+          socket.once('close', () => {
+            reject(beforeReady(null, null));
+            void finish();
+          });
+          if (rest.length) decoder.push(rest);
+          socket.resume();
+          this.send({ type: 'heartbeat', seq: ++this.seq });
+        },
+        (err: unknown) => {
+          listener.close();
+          reject(
+            err instanceof FieldbootError
+              ? err
+              : new FieldbootError(ErrorCode.EngineDied, `the ${plan.label ?? 'engine'} launch failed: ${(err as Error).message}${stderrTail ? `: ${telling(stderrTail)}` : ''}`),
+          );
+          if (!childExit) child.kill();
+          void finish();
+        },
+      );
     });
+    // A hello that never comes must not be an unhandled rejection when nobody awaits it any more.
+    this.hello.catch(() => {});
     this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', seq: ++this.seq }), HEARTBEAT_INTERVAL_MS);
     this.heartbeat.unref();
     this.send({ type: 'heartbeat', seq: ++this.seq });
@@ -119,6 +255,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     if (this.child !== child) return;
     this.child = null;
     this.hello = null;
+    this.input = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     const err = new FieldbootError(
@@ -168,8 +305,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   }
 
   private send(cmd: HostCommand): void {
-    const stdin = this.child?.stdin;
-    if (stdin && !stdin.destroyed) stdin.write(encodeLine(cmd));
+    const input = this.input;
+    if (input && !input.destroyed) input.write(encodeLine(cmd));
   }
 
   private request(cmd: { type: 'start'; config: ServeConfig } | { type: 'stop' }): Promise<EngineMessage> {
@@ -202,12 +339,17 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   /** Ends the engine process: a polite shutdown, then SIGKILL if it lingers. */
   async dispose(timeoutMs = 3000): Promise<void> {
     const child = this.child;
-    if (!child) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const gone = this.gone;
+    if (!child || !gone) return;
+    const input = this.input;
     this.send({ type: 'shutdown' });
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    await exited;
+    input?.end();
+    const timer = setTimeout(() => {
+      // An elevated engine cannot be killed by us (EPERM): cutting its channel makes it exit on its own.
+      input?.destroy();
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    await gone;
     clearTimeout(timer);
   }
 }

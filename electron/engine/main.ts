@@ -2,12 +2,19 @@
  * The engine process. Runs with plain node (or Electron as node: ELECTRON_RUN_AS_NODE=1). Reads HostCommand
  * lines on stdin, writes EngineMessage lines on stdout (shared/engine-protocol.ts).
  *
+ * With `--connect <socket> --token-file <file>` (the socket transport, for elevation prompts that cannot keep
+ * stdio pipes) it connects back to the host instead, sends the token, and speaks the same lines over the socket.
+ *
  * It must never outlive its host: a DHCP server left running on a customer's network is the worst failure
- * this product can have. So it exits when stdin closes (host died, even by SIGKILL), when heartbeats stop
- * (host hung), or when its parent process changes (re-parented to init).
+ * this product can have. So it exits when stdin (or the socket) closes (host died, even by SIGKILL), when
+ * heartbeats stop (host hung), or when its parent process changes (re-parented to init).
  */
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import {
+  ENGINE_CONNECT_ARG,
   ENGINE_PROTOCOL_VERSION,
+  ENGINE_TOKEN_FILE_ARG,
   EngineExitCode,
   HEARTBEAT_TIMEOUT_MS,
   LineDecoder,
@@ -25,9 +32,12 @@ const LOG_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 
 const heartbeatTimeoutMs = Number(process.env.FIELDBOOT_HEARTBEAT_TIMEOUT_MS) || HEARTBEAT_TIMEOUT_MS;
 const initialParent = process.ppid;
 
+/** Where messages go: stdout, or the host's socket once connected. */
+let out: NodeJS.WritableStream = process.stdout;
+
 function send(message: EngineMessage): void {
   try {
-    process.stdout.write(encodeLine(message));
+    out.write(encodeLine(message));
   } catch {
     // stdout gone: the host is gone; the stdin/heartbeat watch will end us.
   }
@@ -36,18 +46,19 @@ function send(message: EngineMessage): void {
 let session: Session | null = null;
 /** The engine's own client-record file when run under a host (the host keeps clients.json). */
 const ENGINE_CLIENTS_FILE = 'engine-clients.json';
-let exiting = false;
+let exiting: Promise<never> | null = null;
 
-async function exit(code: EngineExitCode, reason: string): Promise<never> {
-  if (!exiting) {
-    exiting = true;
+/** The first reason wins; later calls (a socket's 'end' then 'close') wait for it rather than cut its stop short. */
+function exit(code: EngineExitCode, reason: string): Promise<never> {
+  exiting ??= (async () => {
     const s = session;
     session = null;
     // Bounded: stopping sockets is quick, but never let a stuck close keep a DHCP server alive.
     await Promise.race([s?.stop(reason), new Promise((r) => setTimeout(r, 1500))]).catch(() => {});
     send({ type: 'stopped', id: null, reason });
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return exiting;
 }
 
 let lastHeartbeat = Date.now();
@@ -136,10 +147,6 @@ const decoder = new LineDecoder<HostCommand>(
   },
   (line) => send({ type: 'log', level: 'warn', subsystem: 'ENGINE', message: `unreadable command: ${line.slice(0, 120)}` }),
 );
-process.stdin.on('data', (chunk: Buffer) => decoder.push(chunk));
-process.stdin.on('end', () => void exit(EngineExitCode.HostGone, 'host closed the command channel'));
-process.stdin.on('error', () => void exit(EngineExitCode.HostGone, 'command channel error'));
-process.stdout.on('error', () => void exit(EngineExitCode.HostGone, 'event channel error'));
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void exit(EngineExitCode.Signal, `signal ${sig}`));
 process.on('uncaughtException', (err) => {
   send({ type: 'fatal', error: toErrorInfo(err) });
@@ -150,4 +157,51 @@ process.on('unhandledRejection', (err) => {
   void exit(EngineExitCode.Fatal, `fatal: ${String(err)}`);
 });
 
-send({ type: 'hello', protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid, privileged: typeof process.getuid === 'function' ? process.getuid() === 0 : false });
+function sendHello(): void {
+  send({ type: 'hello', protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid, privileged: typeof process.getuid === 'function' ? process.getuid() === 0 : false });
+}
+
+function argValue(name: string): string | null {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? null) : null;
+}
+
+const connectTo = argValue(ENGINE_CONNECT_ARG);
+if (connectTo === null) {
+  process.stdin.on('data', (chunk: Buffer) => decoder.push(chunk));
+  process.stdin.on('end', () => void exit(EngineExitCode.HostGone, 'host closed the command channel'));
+  process.stdin.on('error', () => void exit(EngineExitCode.HostGone, 'command channel error'));
+  process.stdout.on('error', () => void exit(EngineExitCode.HostGone, 'event channel error'));
+  sendHello();
+} else {
+  // stdin is not ours in this mode (an elevation prompt may hand us /dev/null): its EOF means nothing.
+  const tokenFile = argValue(ENGINE_TOKEN_FILE_ARG);
+  let token = '';
+  try {
+    token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : '';
+  } catch (err) {
+    process.stderr.write(`fieldboot engine: cannot read the token file: ${(err as Error).message}\n`);
+  }
+  // The host writes 32 random bytes in hex. Anything else is refused unread: an elevated engine must not
+  // become a way to send the first line of some root-only file to a socket of the caller's choosing.
+  if (!/^[0-9a-f]{64}$/.test(token)) token = '';
+  if (!token) {
+    process.stderr.write(`fieldboot engine: ${ENGINE_CONNECT_ARG} needs ${ENGINE_TOKEN_FILE_ARG} with the host's token\n`);
+    process.exit(EngineExitCode.BadUsage);
+  }
+  let connected = false;
+  const socket = createConnection(connectTo);
+  socket.on('connect', () => {
+    connected = true;
+    out = socket;
+    send({ type: 'auth', token });
+    sendHello();
+  });
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+  socket.on('end', () => void exit(EngineExitCode.HostGone, 'host closed the socket'));
+  socket.on('close', () => void exit(EngineExitCode.HostGone, 'host socket closed'));
+  socket.on('error', (err) => {
+    if (!connected) process.stderr.write(`fieldboot engine: cannot connect to the host at ${connectTo}: ${err.message}\n`);
+    void exit(EngineExitCode.HostGone, `host socket error: ${err.message}`);
+  });
+}

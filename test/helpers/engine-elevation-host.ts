@@ -1,0 +1,28 @@
+/**
+ * A stand-in app for the elevation tests: starts the engine through the launch plan named on the command line
+ * (stdio, socket, or pkexec), serves HTTP (and TFTP) on loopback, prints one JSON line with the pids and what
+ * the engine said, then idles until killed. The tests kill it with SIGKILL and check the engine follows.
+ *
+ *   node --import tsx test/helpers/engine-elevation-host.ts <stdio|socket|pkexec> <stateDir> <httpPort> <tftpPort> [root]
+ */
+import { EngineHost, defaultEngineCommand, plainLaunch, type EngineLaunchPlan } from '../../electron/engine-host/engine-host';
+import { pkexecLaunch } from '../../electron/engine-host/engine-elevation';
+import { toErrorInfo } from '../../shared/errors';
+
+const [how, stateDir, http, tftp, root] = process.argv.slice(2);
+if (!how || !stateDir || !http || !tftp) {
+  process.stderr.write('usage: engine-elevation-host.ts <stdio|socket|pkexec> <stateDir> <httpPort> <tftpPort> [root]\n');
+  process.exit(2);
+}
+const engine = defaultEngineCommand();
+const plan: EngineLaunchPlan = how === 'pkexec' ? pkexecLaunch(engine) : plainLaunch(engine, how === 'socket' ? 'socket' : 'stdio');
+const host = new EngineHost(plan);
+try {
+  const ready = await host.start({ interface: 'lo', dhcpMode: 'off', isos: [], allow: [], stateDir, httpPort: Number(http), tftpPort: Number(tftp), ftp: false, ...(root ? { root } : {}) });
+  process.stdout.write(JSON.stringify({ hostPid: process.pid, hostUid: process.getuid?.(), childPid: host.pid, enginePid: host.enginePid, privileged: host.privileged, transport: host.transport, serverIp: ready.serverIp }) + '\n');
+} catch (err) {
+  process.stdout.write(JSON.stringify({ error: toErrorInfo(err) }) + '\n');
+  await host.dispose().catch(() => {});
+  process.exit(1);
+}
+setInterval(() => {}, 1 << 30);

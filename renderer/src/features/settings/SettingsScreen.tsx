@@ -186,6 +186,11 @@ export function SettingsScreen() {
               )}
             </>
           ) : null}
+          {errorCount > 0 ? (
+            <span className="settings-bar-errors" data-testid="settings-error-count">
+              {errorCount === 1 ? 'One field needs fixing before you can save.' : `${errorCount} fields need fixing before you can save.`}
+            </span>
+          ) : null}
         </div>
         <div className="settings-actions">
           <button type="button" className="secondary-button" onClick={() => store.getState().fillDefaults()} disabled={!snapshot || saving} data-testid="settings-defaults">
@@ -198,11 +203,6 @@ export function SettingsScreen() {
             {saving ? 'Saving…' : 'Save settings'}
           </button>
         </div>
-        {errorCount > 0 ? (
-          <p className="settings-bar-errors field-error" data-testid="settings-error-count">
-            {errorCount === 1 ? 'One field needs fixing before you can save.' : `${errorCount} fields need fixing before you can save.`}
-          </p>
-        ) : null}
         {loadError ? <ErrorNotice error={loadError} testId="settings-load-error" /> : null}
         {saveError ? <ErrorNotice error={saveError} testId="settings-save-error" /> : null}
         {snapshot?.loadError ? (
@@ -213,16 +213,17 @@ export function SettingsScreen() {
       </div>
 
       <div className="settings-grid">
+        <div className="settings-col">
         <Panel title="Ports" testId="settings-ports">
           <div className="settings-ports">
-            <TextField store={store} field="dhcpPort" label="DHCP (UDP)" help="67 for real clients." numeric />
-            <TextField store={store} field="proxyPort" label="proxyDHCP (UDP)" help="4011 for real clients." numeric />
-            <TextField store={store} field="tftpPort" label="TFTP (UDP)" help="69 for real clients." numeric />
-            <TextField store={store} field="httpPort" label="HTTP (TCP)" help="80 by default." numeric />
-            <TextField store={store} field="ftpPort" label="FTP (TCP)" help="21 by default." numeric />
+            <TextField store={store} field="dhcpPort" className="is-row" label="DHCP (UDP)" help="PXE firmware asks on 67." numeric />
+            <TextField store={store} field="proxyPort" className="is-row" label="proxyDHCP (UDP)" help="PXE firmware asks on 4011." numeric />
+            <TextField store={store} field="tftpPort" className="is-row" label="TFTP (UDP)" help="PXE firmware asks on 69." numeric />
+            <TextField store={store} field="httpPort" className="is-row" label="HTTP (TCP)" help="80 by default." numeric />
+            <TextField store={store} field="ftpPort" className="is-row" label="FTP (TCP)" help="21 by default." numeric />
           </div>
           <p className="field-help">
-            Each server needs its own port ({port.min} to {port.max}). PXE firmware only asks DHCP on 67 and TFTP on 69; change those for tests only.
+            Each server needs its own port ({port.min} to {port.max}). Change the DHCP, proxyDHCP and TFTP ports for tests only.
           </p>
         </Panel>
 
@@ -239,13 +240,15 @@ export function SettingsScreen() {
               store={store}
               field="leaseTime"
               label="Lease time (seconds)"
-              help={`${leaseTime.min} (a minute) to ${leaseTime.max} (a week). 3600 is an hour.`}
+              help={`${leaseTime.min} (a minute) to ${leaseTime.max} (a week).`}
               numeric
               className="is-short"
             />
           </div>
         </Panel>
+        </div>
 
+        <div className="settings-col">
         <Panel title="Boot" testId="settings-boot">
           <div className="settings-stack">
             <LoaderChoice store={store} />
@@ -253,7 +256,7 @@ export function SettingsScreen() {
               store={store}
               field="menuTimeout"
               label="Menu timeout (seconds)"
-              help={`${menuTimeout.min} boots the default entry at once; at most ${menuTimeout.max}. Machines not armed default to the local disk.`}
+              help={`${menuTimeout.min} boots the default entry (local disk unless armed) at once; at most ${menuTimeout.max}.`}
               numeric
               className="is-short"
             />
@@ -267,7 +270,7 @@ export function SettingsScreen() {
               field="stateDir"
               label="State folder"
               placeholder={snapshot?.defaultStateDir ?? ''}
-              help="Where leases and the engine's client records are kept. Empty: the app's own folder (shown greyed)."
+              help="Where leases and the engine's client records are kept. Empty: the app's own folder (shown in the field)."
             />
             <LogLevelSelect store={store} />
             {snapshot ? (
@@ -277,6 +280,7 @@ export function SettingsScreen() {
             ) : null}
           </div>
         </Panel>
+        </div>
       </div>
     </form>
   );

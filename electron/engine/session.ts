@@ -383,7 +383,14 @@ export class Session {
     const ifname = this.config.interface;
     if (changes.length) this.log.info(`link ${ifname}: ${changes.map(describeChange).join(', ')}`);
     const replaced = changes.some((c) => c.kind === 'replaced');
-    if ((!snap.present || replaced) && !this.paused) await this.pauseServices(snap.present ? 'was replaced by a new device' : 'is gone');
+    if ((!snap.present || replaced) && !this.paused) {
+      await this.pauseServices(snap.present ? 'was replaced by a new device' : 'is gone');
+      // Unplugged and back within one poll: still an outage, reported as one, so the resume below says so.
+      if (this.link?.state !== 'gone') {
+        this.link = { state: 'gone', detail: snap.present ? 'unplugged and plugged in again (new device)' : linkStateOf(snap, this.serverIp).detail, since: nowIso() };
+        this.emitLink(false);
+      }
+    }
     let view = snap;
     if (snap.present && !hasAddress(snap, this.serverIp) && this.assigned) {
       if (await this.regiveAddress(this.assigned)) view = { ...snap, ipv4: [...snap.ipv4, this.assigned.cidr] };

@@ -221,8 +221,8 @@ export class LinkWatcher {
       this.timer = null;
       this.tick = this.poll().finally(() => this.schedule());
     }, this.intervalMs);
-    // The watch alone never keeps the engine alive: the servers do.
-    this.timer.unref();
+    // Not unref'd: while the interface is gone the servers are closed and this timer is what keeps a
+    // session's process waiting for it to come back. stop() clears it.
   }
 
   private async poll(): Promise<void> {

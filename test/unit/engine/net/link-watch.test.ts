@@ -19,7 +19,7 @@ const UP =
 const NO_CARRIER =
   '[{"ifindex":3,"link":"v1","ifname":"v0","flags":["NO-CARRIER","BROADCAST","MULTICAST","UP","M-DOWN"],"mtu":1500,"qdisc":"noqueue","operstate":"LOWERLAYERDOWN","group":"default","txqlen":1000,"link_type":"ether","address":"f2:3c:a7:3e:09:59","broadcast":"ff:ff:ff:ff:ff:ff","addr_info":[{"family":"inet","local":"10.9.0.1","prefixlen":24,"scope":"global","label":"v0","valid_life_time":4294967295,"preferred_life_time":4294967295}]}]';
 
-/** The watcher's timer is unref'd (it never keeps the engine alive); hold the test's event loop open. */
+/** Keeps the test's event loop busy while waiting on callbacks (belt and braces: the watcher's timer is ref'd). */
 async function holdingLoop<T>(fn: () => Promise<T>): Promise<T> {
   const hold = setInterval(() => {}, 1000);
   try {

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EngineHost, defaultEngineCommand, plainLaunch } from '../../electron/engine-host/engine-host';
 import { EngineSocketListener } from '../../electron/engine-host/engine-socket';
+import { explainMacPromptExit, explainPkexecExit } from '../../electron/engine-host/engine-elevation';
 import { ENGINE_CONNECT_ARG, ENGINE_TOKEN_FILE_ARG, EngineExitCode } from '../../shared/engine-protocol';
+import { ErrorCode, FieldbootError } from '../../shared/errors';
 
 function alive(pid: number): boolean {
   try {
@@ -182,3 +184,30 @@ for (const transport of ['stdio', 'socket'] as const) {
     }
   });
 }
+
+test('a prompt dismissed before the engine is up comes back as the launch plan\'s error (stdio like pkexec, socket like the macOS prompt)', { timeout: 30_000 }, async () => {
+  const fake = (stderr: string, code: number) => ({ command: process.execPath, args: ['-e', `process.stderr.write(${JSON.stringify(stderr)}); process.exit(${code})`] });
+  const pk = new EngineHost({ transport: 'stdio', elevated: true, label: 'pkexec', command: () => fake('Error executing command as another user: Request dismissed\n', 126), explainExit: explainPkexecExit });
+  await assert.rejects(pk.ensureRunning(), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.NoPrivilege && /prompt was closed/.test(e.message));
+  const connectArgs: string[] = [];
+  const mac = new EngineHost({
+    transport: 'socket',
+    elevated: true,
+    label: 'administrator prompt',
+    command: (args) => {
+      connectArgs.push(...args);
+      return fake('0:180: execution error: User canceled. (-128)\n', 1);
+    },
+    explainExit: explainMacPromptExit,
+  });
+  const t0 = Date.now();
+  await assert.rejects(mac.ensureRunning(), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.NoPrivilege && /cancelled/.test(e.message));
+  assert.ok(Date.now() - t0 < 10_000, 'no wait for a connection that cannot come');
+  // The socket directory is removed when the launch fails.
+  const dir = connectArgs[1]!.replace(/\/engine\.sock$/, '');
+  for (let i = 0; i < 20 && existsSync(dir); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(existsSync(dir), false, dir);
+  // A launcher that fails for another reason keeps its own words.
+  const other = new EngineHost({ transport: 'socket', command: () => fake('osascript: no such script\n', 1), explainExit: explainMacPromptExit });
+  await assert.rejects(other.ensureRunning(), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.EngineDied && /no such script/.test(e.message));
+});

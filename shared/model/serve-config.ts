@@ -33,6 +33,11 @@ export interface ServeConfig {
    * grubx64.efi) with a generated grub.cfg, instead of iPXE (which Secure Boot refuses). One of `isos`.
    */
   secureBoot?: string;
+  /**
+   * Debian netboot files (netboot.tar.gz or its unpacked folder) for Debian CD/DVD images, whose own initrd
+   * looks for a CD: each is paired with the image of the same release (kernel ABI of its installer udebs).
+   */
+  netboot?: string[];
   /** Serve the images and the boot tree over anonymous read-only FTP too (default true). */
   ftp?: boolean;
   /** Where leases and client records live. */

@@ -3,19 +3,23 @@
  * Debian 12 installer kernel and initrd) served by `fieldboot serve --iso --profile --allow`.
  *
  * - An armed BIOS client (SeaBIOS + iPXE ROM) and an armed UEFI client (OVMF + iPXE EFI ROM) get their
- *   menu over HTTP, default "install", fetch kernel and initrd over HTTP straight out of the ISO, and the
- *   real debian-installer fetches its preseed from FieldBoot (url=) and runs its early_command, which
- *   calls the progress endpoint: each shows as events for that MAC.
+ *   menu over HTTP, default "install", fetch kernel and initrd over HTTP, and the real debian-installer
+ *   fetches its preseed from FieldBoot (url=) and runs its early_command, which calls the progress
+ *   endpoint: each shows as events for that MAC. The BIOS client's image carries the netboot initrd, read
+ *   straight out of the ISO; the UEFI client's is DVD-shaped (its own initrd would look for a CD, here a
+ *   file that cannot boot) with `--netboot netboot.tar.gz` of the same kernel: it boots the netboot pair.
  * - A client nobody armed gets the same menu with "boot from local disk" as default, and never the
  *   installer: no kernel, no answer file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientTracker } from '../../electron/engine/clients/client-tracker';
 import { createLog } from '../../electron/engine/log';
+import { bzImageVersion } from '../../electron/engine/images/debian-netboot';
 import type { EngineEvent } from '../../shared/model/engine-event';
 import { REPO_ROOT, FIELDBOOT_BIN, isLeaseAck, startFieldbootServe, type ServerProcess } from '../helpers/fieldboot-process';
 import { buildIso, debianLayout, hasRealKernel, REAL_INITRD, REAL_KERNEL, type BuiltIso } from '../helpers/iso-builder';
@@ -34,17 +38,37 @@ interface Rig {
   iso: BuiltIso;
   lab: LabSwitch;
   cleanup: Array<() => Promise<void>>;
+  /** `--netboot` arguments (DVD-shaped image). */
+  netbootArgs: string[];
 }
 
-async function withRig(fn: (rig: Rig) => Promise<void>): Promise<void> {
+/**
+ * `dvd`: the image's install.amd/initrd.gz is a stand-in for the CD initrd (it cannot boot), its pool names
+ * the installer kernel udebs of the real netboot kernel, and a netboot.tar.gz (packed like Debian's) of the
+ * real kernel and initrd is given with --netboot.
+ */
+async function withRig(fn: (rig: Rig) => Promise<void>, opts: { dvd?: boolean } = {}): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'fb-lab-flow-'));
   const lab = createSwitch({ prefix: 'fbflow' });
   const cleanup: Array<() => Promise<void>> = [];
   let iso: BuiltIso | null = null;
   try {
-    const layout = debianLayout(12, { realKernel: true });
+    const layout = debianLayout(12, { realKernel: !opts.dvd });
+    const netbootArgs: string[] = [];
+    if (opts.dvd) {
+      const release = bzImageVersion(readFileSync(REAL_KERNEL).subarray(0, 65536));
+      assert.ok(release, 'the netboot kernel names its release');
+      layout.spec['install.amd/initrd.gz'] = 'a CD initrd: it looks for a CD and cannot install over the network\n';
+      layout.spec[`pool/main/l/linux-signed-amd64/kernel-image-${release}-di_0_amd64.udeb`] = 'udeb\n';
+      const tree = join(tmp, 'netboot', 'debian-installer', 'amd64');
+      mkdirSync(tree, { recursive: true });
+      execFileSync('cp', [REAL_KERNEL, join(tree, 'linux')]);
+      execFileSync('cp', [REAL_INITRD, join(tree, 'initrd.gz')]);
+      execFileSync('tar', ['czf', join(tmp, 'netboot.tar.gz'), '-C', join(tmp, 'netboot'), '.']);
+      netbootArgs.push('--netboot', join(tmp, 'netboot.tar.gz'));
+    }
     iso = await buildIso(layout.spec, layout.options);
-    await fn({ tmp, iso, lab, cleanup });
+    await fn({ tmp, iso, lab, cleanup, netbootArgs });
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => {});
     lab.destroy();
@@ -58,7 +82,7 @@ function serve(rig: Rig, allow: string[]): ServerProcess {
     ns: rig.lab.ns,
     stateDir: join(rig.tmp, 'state'),
     range: '192.168.77.100-192.168.77.150',
-    extraArgs: ['--iso', rig.iso.path, '--profile', PROFILE, '--menu-timeout', '2', '--console', 'ttyS0,115200n8', ...(allow.length ? ['--allow', allow.join(',')] : [])],
+    extraArgs: ['--iso', rig.iso.path, ...rig.netbootArgs, '--profile', PROFILE, '--menu-timeout', '2', '--console', 'ttyS0,115200n8', ...(allow.length ? ['--allow', allow.join(',')] : [])],
   });
   rig.cleanup.push(() => srv.stop());
   return srv;
@@ -79,7 +103,7 @@ async function step<T>(what: string, wait: Promise<T>, vm: QemuClient): Promise<
 const fileEnd = (mac: string, role: string) => (e: EngineEvent) => e.type === 'file' && e.action === 'end' && e.mac === mac && e.role === role;
 const stage = (mac: string, name: string) => (e: EngineEvent) => e.type === 'stage' && e.mac === mac && e.stage === name;
 
-async function armedInstall(t: import('node:test').TestContext, firmware: QemuFirmware, mac: string): Promise<void> {
+async function armedInstall(t: import('node:test').TestContext, firmware: QemuFirmware, mac: string, opts: { dvd?: boolean } = {}): Promise<void> {
   if (!labGate(t, { ...GATE, files: [...GATE.files, ...firmwareFiles(firmware)] })) return;
   if (!hasRealKernel()) return;
   await withRig(async (rig) => {
@@ -99,7 +123,8 @@ async function armedInstall(t: import('node:test').TestContext, firmware: QemuFi
       const ev = await step(role, srv.waitForEvent(fileEnd(mac, role), left(deadline)), vm);
       assert.ok(ev.type === 'file');
       assert.equal(ev.protocol, 'http', `${role} over HTTP`);
-      assert.match(ev.path, /^\/iso\/debian-12[^/]*\/install\.amd\//, `${role} straight out of the ISO`);
+      if (opts.dvd) assert.match(ev.path, /^\/iso\/debian-12[^/]*\/\.netboot\/amd64\/(linux|initrd\.gz)$/, `${role} from the netboot archive`);
+      else assert.match(ev.path, /^\/iso\/debian-12[^/]*\/install\.amd\//, `${role} straight out of the ISO`);
       assert.equal(ev.bytes, ev.size, `the whole ${role}`);
       t.diagnostic(`${role} ${ev.bytes} bytes in ${ev.durationMs} ms, at ${at()}`);
     }
@@ -131,15 +156,15 @@ async function armedInstall(t: import('node:test').TestContext, firmware: QemuFi
     } finally {
       await tracker.close();
     }
-  });
+  }, opts);
 }
 
 test('an armed BIOS client boots the Debian installer from `serve --iso` over HTTP and fetches its preseed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   await armedInstall(t, 'bios', '52:54:00:fb:f1:01');
 });
 
-test('an armed UEFI client (OVMF + iPXE) boots the Debian installer from `serve --iso` and fetches its preseed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  await armedInstall(t, 'uefi', '52:54:00:fb:f1:02');
+test('an armed UEFI client (OVMF + iPXE) boots the Debian installer from a DVD-shaped `serve --iso` with `--netboot` and fetches its preseed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  await armedInstall(t, 'uefi', '52:54:00:fb:f1:02', { dvd: true });
 });
 
 test('a client nobody armed gets "boot from local disk" by default, never the installer', { timeout: 200_000 }, async (t) => {

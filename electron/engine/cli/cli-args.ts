@@ -45,6 +45,8 @@ serve options:
   --kernel-args TEXT   Extra kernel arguments for every installer.
   --secure-boot FILE   UEFI clients boot this image's own signed shim and GRUB (Secure Boot)
                        instead of iPXE; FILE is one of the --iso files.
+  --netboot FILE       Debian netboot.tar.gz (or its folder) of the same release as a Debian
+                       CD/DVD --iso, whose own initrd looks for a CD (repeatable).
   --dhcp MODE          full: hand out addresses from --range (default)
                        proxy: only add boot information beside the site's DHCP server
                        off: no DHCP at all (another server points clients here)
@@ -123,6 +125,7 @@ function parseServe(args: string[]): CliCommand {
         'kernel-args': { type: 'string' },
         'no-ftp': { type: 'boolean' },
         'secure-boot': { type: 'string' },
+        netboot: { type: 'string', multiple: true },
         dhcp: { type: 'string' },
         range: { type: 'string' },
         allow: { type: 'string', multiple: true },
@@ -202,6 +205,7 @@ function parseServe(args: string[]): CliCommand {
       ...(v['kernel-args'] ? { kernelArgs: v['kernel-args'] } : {}),
       ...(v['no-ftp'] ? { ftp: false } : {}),
       ...(v['secure-boot'] ? { secureBoot: v['secure-boot'] } : {}),
+      ...(v.netboot?.length ? { netboot: v.netboot } : {}),
       ...(v['state-dir'] ? { stateDir: v['state-dir'] } : {}),
       ...(leaseTime ? { leaseTime } : {}),
       ...(v.router ? { router: v.router } : {}),

@@ -10,7 +10,7 @@ import { IDLE_STATE } from '../../../shared/api/fieldboot-api';
 import type { ErrorInfo } from '../../../shared/errors';
 import { ErrorCode, errorInfo } from '../../../shared/errors';
 import type { LibraryImage } from '../../../shared/model/library-image';
-import type { EngineEvent } from '../../../shared/model/engine-event';
+import type { EngineEvent, LinkEvent } from '../../../shared/model/engine-event';
 import type { NetworkInterfaceInfo } from '../../../shared/model/network';
 import { DhcpMode } from '../../../shared/model/serve-config';
 
@@ -57,6 +57,8 @@ export interface FieldbootState {
   actionError: ErrorInfo | null;
   /** Newest first. */
   events: LoggedEvent[];
+  /** The serving interface's link as last reported while serving (null: nothing reported, or a new session). */
+  link: LinkEvent | null;
   /** The image library, as the backend last told it. */
   images: LibraryImage[];
   imagesStatus: LoadStatus;
@@ -143,6 +145,9 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
           applyServing(push.state);
           return;
         case 'event':
+          // A new or ended session starts with no link news; a link event replaces the last one.
+          if (push.event.type === 'link') set({ link: push.event });
+          else if (push.event.type === 'ready' || push.event.type === 'stopped') set({ link: null });
           if (!isLoggable(push.event)) return;
           set((s) => ({ events: [{ id: nextEventId++, event: push.event }, ...s.events].slice(0, MAX_EVENTS) }));
           return;
@@ -192,6 +197,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
       busy: false,
       actionError: null,
       events: [],
+      link: null,
       images: [],
       imagesStatus: 'loading',
       imagesError: null,

@@ -22,6 +22,7 @@ export function NetworkScreen() {
   const serving = useFieldboot((s) => s.serving);
   const busy = useFieldboot((s) => s.busy);
   const actionError = useFieldboot((s) => s.actionError);
+  const link = useFieldboot((s) => s.link);
   const { selectInterface, setDhcpMode, setRange, startServing, stopServing, refreshInterfaces } = useFieldbootActions();
 
   const nic = interfaces.find((i) => i.name === selected);
@@ -49,6 +50,7 @@ export function NetworkScreen() {
         busy={busy}
         canStart={canStart}
         actionError={actionError}
+        link={link}
         onStart={() => void startServing(assignAddress ? { assignAddress } : undefined)}
         onStop={() => void stopServing()}
       />

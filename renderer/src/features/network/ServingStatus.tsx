@@ -1,6 +1,7 @@
 /** The big answer to "is this laptop serving PXE right now, and where?", with the one button that changes it. */
 import type { ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
 import type { ErrorInfo } from '../../../../shared/errors';
+import type { LinkEvent } from '../../../../shared/model/engine-event';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatClock } from '../../components/format';
 
@@ -32,12 +33,40 @@ function detail(state: ServingState, selected: string | null): string {
   }
 }
 
+/**
+ * The link of the serving interface, while serving: a banner while it is down or gone (the engine keeps the
+ * session and picks up again by itself), and when it returned, the time serving resumed.
+ */
+export function LinkNotice({ link }: { link: LinkEvent }) {
+  if (link.state === 'up') {
+    if (!link.resumed) return null;
+    return (
+      <p className="link-notice is-resumed" data-testid="link-resumed" role="status">
+        Resumed at {formatClock(link.since)}: {link.interface} is back and serving again.
+      </p>
+    );
+  }
+  const headline =
+    link.state === 'gone'
+      ? `${link.interface} unplugged since ${formatClock(link.since)} — serving resumes when it is plugged in again`
+      : `Link down since ${formatClock(link.since)} — serving resumes when the cable is back`;
+  return (
+    <div className={`link-notice is-${link.state}`} data-testid="link-banner" data-state={link.state} role="alert">
+      <p className="link-notice-headline">{headline}</p>
+      <p className="link-notice-detail">
+        {link.interface}: {link.detail}. Leases and client records are kept.
+      </p>
+    </div>
+  );
+}
+
 export function ServingStatus({
   state,
   selected,
   busy,
   canStart,
   actionError,
+  link = null,
   onStart,
   onStop,
 }: {
@@ -46,6 +75,8 @@ export function ServingStatus({
   busy: boolean;
   canStart: boolean;
   actionError: ErrorInfo | null;
+  /** The serving interface's last link report (null: none). */
+  link?: LinkEvent | null;
   onStart(): void;
   onStop(): void;
 }) {
@@ -84,6 +115,7 @@ export function ServingStatus({
           {label}
         </button>
       </div>
+      {state.phase === 'serving' && link && link.interface === state.interface ? <LinkNotice link={link} /> : null}
       {state.phase === 'serving' && state.services.length > 0 ? (
         <ul className="services" data-testid="serving-services" aria-label="Services">
           {state.services.map((s) => (

@@ -45,11 +45,20 @@ import { DiagnosticsLog } from './diagnostics-log';
 import { buildDiagnostics, collectVersions, exportResult, type DiagnosticsBundle } from './diagnostics-export';
 import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
 import { SettingsStore, applySettings, settingsDefaults } from './settings-store';
+import { ElevationMethod, elevationMethod, type EngineElevation } from './engine-elevation';
+import { neededPorts } from '../engine/net/preflight';
+import { PreflightStatus } from '../../shared/model/preflight';
 
 export interface AppControllerOptions {
   /** Settings a start request does not carry (state dir, ports...). */
   baseConfig: Omit<ServeConfig, 'interface' | 'dhcpMode' | 'isos' | 'allow'> & Partial<Pick<ServeConfig, 'isos' | 'allow'>>;
   host?: EngineHost;
+  /**
+   * The desktop app: start the engine through the OS's elevation prompt when the privileges check says this
+   * process's rights are not enough for a start (engine-elevation.ts). Left out by the CLI's web mode (run it
+   * with sudo) and by tests: then the engine has the app's rights, as before.
+   */
+  elevation?: EngineElevation;
   /** Injectable for tests; defaults to the real lister. */
   listInterfaces?: () => Promise<NetworkInterfaceInfo[]>;
   /** Options for the image library kept in baseConfig.stateDir (tests inject `inspect`). */
@@ -156,6 +165,8 @@ export class AppController implements AppBackend {
         hadIpv4 = (interfaces.find((i) => i.name === config.interface)?.ipv4.length ?? 0) > 0;
         if (!hadIpv4) checkAssignable(config.interface, config.assignAddress, interfaces);
       }
+      // Before 'starting': replacing an idle unprivileged engine must not read as the engine dying mid-start.
+      await this.prepareEngineRights(config, !!config.assignAddress && !hadIpv4);
       this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
       this.lastConfig = config;
       this.servedImages = [];
@@ -375,8 +386,46 @@ export class AppController implements AppBackend {
       ranIn: 'host',
       note: `Checked by the app process${uid !== null ? ` (uid ${uid})` : ''}; the engine runs with the same rights.`,
     });
+    this.noteElevation(report);
     this.lastPreflight = report;
     return report;
+  }
+
+  /**
+   * With elevation on, the next start asks for administrator rights only if the privileges check says this
+   * process lacks them; the engine it starts (once per engine process) is then kept for later starts. The
+   * prompt itself comes with host.start, so a dismissed prompt is a failed start with pkexec's (or the OS's)
+   * answer turned into words (engine-elevation.ts).
+   */
+  private async prepareEngineRights(config: ServeConfig, assigning: boolean): Promise<void> {
+    const elevation = this.options.elevation;
+    if (!elevation || this.host.elevated) return;
+    if (!elevation.need(neededPorts(config.dhcpMode, config), assigning).needed) return;
+    const plan = elevation.launch();
+    if (!plan) return;
+    // An unprivileged engine may be idle from an earlier start: the elevated one replaces it.
+    await this.host.dispose();
+    this.host.useLaunch(plan);
+  }
+
+  /** With elevation on, missing rights are not a blocker: the check says who will ask for them. */
+  private noteElevation(report: PreflightReport): void {
+    const elevation = this.options.elevation;
+    const check = report.checks.find((c) => c.id === 'privileges');
+    if (!elevation || !check) return;
+    const method = elevationMethod(elevation.platform);
+    const prompt =
+      method === ElevationMethod.Pkexec ? 'the system password prompt (pkexec)' : method === ElevationMethod.MacAdminPrompt ? 'the macOS administrator prompt' : 'a Windows UAC prompt';
+    if (this.host.elevated) {
+      check.status = PreflightStatus.Ok;
+      check.detail = `The network engine runs with administrator rights, started through ${prompt}.`;
+      delete check.fix;
+      report.note = `${report.note ?? ''} The privileges line is the engine's: it was started with administrator rights.`.trim();
+      return;
+    }
+    if (check.status !== PreflightStatus.Blocking || !method) return;
+    check.status = PreflightStatus.Warning;
+    check.detail = `${check.detail} FieldBoot will ask for an administrator password through ${prompt} when you press Start.`;
   }
 
   async getLogSnapshot(): Promise<LogSnapshot> {

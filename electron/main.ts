@@ -5,6 +5,7 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { AppController } from './engine-host/app-controller';
+import { EngineElevation } from './engine-host/engine-elevation';
 import { registerIpc } from './ipc/register-ipc';
 import { createAppSecretVault } from './safe-storage-vault';
 import { createMainWindow } from './window';
@@ -27,7 +28,8 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     const stateDir = join(app.getPath('userData'), 'state');
     // BMC passwords: AES-GCM key wrapped by the OS keychain where there is one (safeStorage is ready now).
-    controller = new AppController({ baseConfig: { stateDir }, bmc: { vault: createAppSecretVault(stateDir) } });
+    // The window stays a user process; the engine asks for administrator rights when a start needs them.
+    controller = new AppController({ baseConfig: { stateDir }, bmc: { vault: createAppSecretVault(stateDir) }, elevation: new EngineElevation() });
     // Only unpackaged runs (npm run dev) may point the window at the Vite dev server.
     const devServerUrl = !app.isPackaged ? process.env.FIELDBOOT_DEV_URL : undefined;
     window = createMainWindow(devServerUrl ? { devServerUrl } : {});

@@ -427,7 +427,7 @@ export class Session {
       interface: this.config.interface,
       state: l.state,
       since: l.since,
-      detail: resumed ? `serving resumed (${l.detail})` : l.detail,
+      detail: resumed ? 'serving resumed' : l.detail,
       ...(resumed ? { resumed: true } : {}),
     };
     this.ctx.emit(event);

@@ -40,6 +40,10 @@ export function NetworkScreen() {
     if (serving.phase === 'idle' || serving.phase === 'failed') preflight.rerun();
     if (serving.phase === 'idle' || serving.phase === 'serving') void refreshInterfaces();
   }, [serving.phase]);
+  // The table's link column and addresses follow the serving link (cable out, NIC unplugged, address given again).
+  useEffect(() => {
+    if (link) void refreshInterfaces();
+  }, [link]);
   const showPreflight = preflight.available && !locked;
 
   return (

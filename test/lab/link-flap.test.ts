@@ -242,6 +242,16 @@ test('(b) USB NIC unplugged and plugged in again: the address comes back, DHCP (
     assert.equal(await tftpGet(c0, '10.77.0.1', dir), HELLO);
     assert.equal(await httpGet(c0, 'http://10.77.0.1/boot/hello.txt'), HELLO);
 
+    // The address alone taken away (what a network manager may do on carrier loss): given back, sockets kept.
+    const flushed = Date.now();
+    lab.exec(['ip', 'addr', 'flush', 'dev', SERVER_IF]);
+    await srv.waitFor((e): e is EngineEvent => e.type === 'log' && Date.parse(e.time) >= flushed - 1000 && /address 10\.77\.0\.1\/24 again/.test(e.message), LINK_TIMEOUT_MS);
+    assert.deepEqual(nicInfo(lab).ipv4, ['10.77.0.1/24']);
+    assert.ok(!srv.events.some((e) => e.type === 'log' && /reopened the servers/.test(e.message)), 'no reopen needed for a lost address');
+    assert.equal(await tftpGet(c0, '10.77.0.1', dir), HELLO, 'TFTP through the sockets bound before the address went');
+    assert.equal(await httpGet(c0, 'http://10.77.0.1/boot/hello.txt'), HELLO, 'HTTP too');
+    assert.equal(await lease(c0, dir), first, 'DHCP too');
+
     // Slow: unplugged long enough for the watch to see it gone.
     const oldIndex = nicInfo(lab).ifindex;
     const unplugged = Date.now();

@@ -386,7 +386,7 @@ export class AppController implements AppBackend {
       ranIn: 'host',
       note: `Checked by the app process${uid !== null ? ` (uid ${uid})` : ''}; the engine runs with the same rights.`,
     });
-    this.noteElevation(report);
+    await this.noteElevation(report, request, base);
     this.lastPreflight = report;
     return report;
   }
@@ -408,8 +408,11 @@ export class AppController implements AppBackend {
     this.host.useLaunch(plan);
   }
 
-  /** With elevation on, missing rights are not a blocker: the check says who will ask for them. */
-  private noteElevation(report: PreflightReport): void {
+  /**
+   * With elevation on, missing rights are not a blocker: the privileges line is the elevation decision
+   * (the same one the next start makes) and says who will ask for the rights.
+   */
+  private async noteElevation(report: PreflightReport, request: PreflightRequest, base: ServeConfig): Promise<void> {
     const elevation = this.options.elevation;
     const check = report.checks.find((c) => c.id === 'privileges');
     if (!elevation || !check) return;
@@ -423,9 +426,11 @@ export class AppController implements AppBackend {
       report.note = `${report.note ?? ''} The privileges line is the engine's: it was started with administrator rights.`.trim();
       return;
     }
-    if (check.status !== PreflightStatus.Blocking || !method) return;
+    const nic = (await this.listInterfaces()).find((i) => i.name === request.interface);
+    const need = elevation.need(neededPorts(request.dhcpMode, base), !!request.assignAddress && !!nic && !nic.ipv4[0]);
+    if (!need.needed || !method) return;
     check.status = PreflightStatus.Warning;
-    check.detail = `${check.detail} FieldBoot will ask for an administrator password through ${prompt} when you press Start.`;
+    check.detail = `${need.reason} FieldBoot will ask for an administrator password through ${prompt} when you press Start.`;
   }
 
   async getLogSnapshot(): Promise<LogSnapshot> {

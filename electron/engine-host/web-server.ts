@@ -23,6 +23,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiPush, ApiResult } from '../../shared/api/fieldboot-api';
 import { API_UPLOAD_PREFIX } from '../../shared/api/fieldboot-api';
+import { API_DIAGNOSTICS_PATH } from '../../shared/api/fieldboot-api';
 import { ErrorCode, errorInfo, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { checkUploadName, DEFAULT_MAX_UPLOAD_BYTES, UploadNameError, UploadTooLargeError } from '../engine/images/image-upload';
 import { dispatchApiCall, isApiChannel } from './api-dispatch';
@@ -176,6 +177,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (!tokenMatches(tokenOf(req, url), token)) return sendJson(res, 401, { ok: false, error: unauthorized() });
     if (url.pathname.startsWith(API_UPLOAD_PREFIX)) return handleUpload(req, res, url);
+    if (url.pathname === API_DIAGNOSTICS_PATH) return handleDiagnostics(req, res);
     const channel = url.pathname.startsWith(API_CALL_PREFIX) ? decodeURIComponent(url.pathname.slice(API_CALL_PREFIX.length)) : '';
     if (!isApiChannel(channel)) {
       return sendJson(res, 404, { ok: false, error: errorInfo(ErrorCode.BadOption, `no such API call: ${url.pathname}`) });
@@ -192,6 +194,32 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return sendJson(res, 400, { ok: false, error: errorInfo(ErrorCode.BadOption, 'the request body is not JSON (or is too large)') });
     }
     sendJson(res, 200, await dispatchApiCall(backend, channel, raw));
+  };
+
+  /** The diagnostics zip as a download (a browser cannot be handed a save dialog from here). */
+  const handleDiagnostics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendJson(res, 405, { ok: false, error: errorInfo(ErrorCode.BadOption, 'the diagnostics download is a POST request') });
+    }
+    if (!backend.buildDiagnostics) return sendJson(res, 404, { ok: false, error: errorInfo(ErrorCode.BadOption, 'diagnostics export is not offered by this backend') });
+    req.resume();
+    let bundle;
+    try {
+      bundle = await backend.buildDiagnostics();
+    } catch (err) {
+      return sendJson(res, 500, { ok: false, error: toErrorInfo(err) });
+    }
+    res.writeHead(200, {
+      ...baseHeaders(),
+      'Content-Type': 'application/zip',
+      'Content-Length': bundle.zip.length,
+      // The name is ours (digits and dashes), so it needs no quoting beyond this.
+      'Content-Disposition': `attachment; filename="${bundle.fileName}"`,
+      'X-Fieldboot-Files': bundle.files.join(','),
+      'Cache-Control': 'no-store',
+    });
+    res.end(bundle.zip);
   };
 
   /** A refusal sent before (or instead of) reading the body: close the connection so the rest is not sent. */

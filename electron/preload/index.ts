@@ -48,6 +48,9 @@ const api: FieldbootApi = {
   clearFinishedClients: () => invoke('clients:clear-finished'),
   exportClients: (format) => invoke('clients:export', { format }),
   runPreflight: (request) => invoke('preflight:run', request),
+  getLog: () => invoke('log:snapshot'),
+  // Main shows the save dialog and writes the file; only the outcome comes back.
+  exportDiagnostics: () => invoke('diagnostics:export'),
   getSettings: () => invoke('settings:get'),
   saveSettings: (settings) => invoke('settings:set', settings),
   subscribe(listener) {

@@ -24,6 +24,8 @@ import { profileNameProblem } from '../../shared/answer/profile-name';
 import { validateProfile } from '../../shared/answer/profile-validate';
 import { runPreflight } from '../../electron/engine/net/preflight';
 import { checkAssignable } from '../../electron/engine/net/interface-address';
+import { DiagnosticsLog } from '../../electron/engine-host/diagnostics-log';
+import { buildDiagnostics, collectVersions, exportResult } from '../../electron/engine-host/diagnostics-export';
 import { DEFAULT_SETTINGS, type SettingsSnapshot } from '../../shared/settings';
 import { parseSettingsRequest } from '../../electron/engine-host/settings-store';
 
@@ -75,6 +77,23 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
   const delay = (): Promise<void> => new Promise((r) => setTimeout(r, transitionMs));
   let settings: SettingsSnapshot = { settings: DEFAULT_SETTINGS, defaults: DEFAULT_SETTINGS, savedAt: null, file: '/fake/state/settings.json', defaultStateDir: '/fake/state' };
   const clients = new ClientTracker([], { onArm: (event) => push({ type: 'event', event }) });
+  // The real log ring: emitted events become log lines and counters, pushed in batches like the AppController's.
+  const diagnostics = new DiagnosticsLog({ flushMs: 50, onFlush: (lines, counters) => push({ type: 'log', lines, counters }) });
+  const fakeBundle = () =>
+    buildDiagnostics({
+      log: diagnostics.snapshot(),
+      events: diagnostics.recentEvents(),
+      state,
+      config: null,
+      profileText: null,
+      profiles: [...profiles.entries()].map(([name, e]) => ({ name, text: JSON.stringify(e.profile) })),
+      stateFiles: {},
+      clients: clients.list(),
+      preflight: null,
+      images: [],
+      bmcs: [],
+      versions: collectVersions(),
+    });
   clients.subscribe((c) => {
     // The snapshot at subscription is for nobody: the renderer asks with clients:list.
     if (!c.snapshot) push({ type: 'clients', ...c, ...(c.changed ? { changed: c.changed.map(clientSummary) } : {}) });
@@ -95,6 +114,7 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     calls,
     clients,
     emit: (event) => {
+      diagnostics.addEvent(event);
       push({ type: 'event', event });
       void clients.observe(event);
     },
@@ -236,6 +256,19 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       // The real checks over a quiet, open machine: nothing listening, no firewall rules, root.
       return runPreflight(request, { interfaces, platform: 'linux', uid: 0, exec: async () => '', readFile: () => null });
     },
+    async getLogSnapshot() {
+      calls.push({ method: 'getLogSnapshot' });
+      return diagnostics.snapshot();
+    },
+    async buildDiagnostics() {
+      calls.push({ method: 'buildDiagnostics' });
+      return fakeBundle();
+    },
+    async exportDiagnostics() {
+      calls.push({ method: 'exportDiagnostics' });
+      // Nothing is written: the fake says where the desktop would have saved it.
+      return exportResult(fakeBundle(), `/fake/Documents/${fakeBundle().fileName}`);
+    },
     async getSettings() {
       calls.push({ method: 'getSettings' });
       return settings;
@@ -251,6 +284,7 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       return () => listeners.delete(listener);
     },
     async dispose() {
+      diagnostics.dispose();
       await clients.close();
       listeners.clear();
     },

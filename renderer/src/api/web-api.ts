@@ -4,6 +4,7 @@
  */
 import type { ApiChannel, ApiChannels, ApiPush, ApiResult, FieldbootApi, UploadOptions } from '../../../shared/api/fieldboot-api';
 import { API_UPLOAD_PREFIX } from '../../../shared/api/fieldboot-api';
+import { API_DIAGNOSTICS_PATH, type DiagnosticsExport } from '../../../shared/api/fieldboot-api';
 import type { LibraryImage } from '../../../shared/model/library-image';
 import { ErrorCode, errorInfo } from '../../../shared/errors';
 
@@ -76,6 +77,44 @@ function isApiResult(value: unknown): value is ApiResult<unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { ok?: unknown; error?: unknown };
   return v.ok === true || (v.ok === false && typeof v.error === 'object' && v.error !== null);
+}
+
+/** The bit of the DOM the download needs, typed here so this file also compiles for Node tests. */
+interface DownloadDocument {
+  createElement(tag: 'a'): { href: string; download: string; click(): void; remove(): void };
+  body: { appendChild(node: unknown): unknown };
+}
+
+/**
+ * Web mode's "Export diagnostics": the server builds the zip and answers with it; the page hands it to the
+ * browser as a download (a blob URL on a temporary link: the browser's own download handling, no dialog here).
+ */
+async function downloadDiagnostics(origin: string, token: string): Promise<ApiResult<DiagnosticsExport>> {
+  let response: Response;
+  try {
+    response = await fetch(`${origin}${API_DIAGNOSTICS_PATH}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  } catch (err) {
+    return unreachable(err instanceof Error ? err.message : String(err));
+  }
+  if (!response.ok || !(response.headers.get('Content-Type') ?? '').startsWith('application/zip')) {
+    const body: unknown = await response.json().catch(() => null);
+    return isApiResult(body) ? (body as ApiResult<DiagnosticsExport>) : unreachable(`HTTP ${response.status}`);
+  }
+  const fileName = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? 'fieldboot-diagnostics.zip';
+  const files = (response.headers.get('X-Fieldboot-Files') ?? '').split(',').filter(Boolean);
+  const blob = await response.blob();
+  const doc = (globalThis as unknown as { document?: DownloadDocument }).document;
+  if (doc) {
+    const url = URL.createObjectURL(blob);
+    const a = doc.createElement('a');
+    a.href = url;
+    a.download = fileName;
+    doc.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+  return { ok: true, value: { fileName, bytes: blob.size, files, savedTo: null } };
 }
 
 export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
@@ -160,6 +199,8 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     clearFinishedClients: () => call('clients:clear-finished'),
     exportClients: (format) => call('clients:export', { format }),
     runPreflight: (request) => call('preflight:run', request),
+    getLog: () => call('log:snapshot'),
+    exportDiagnostics: () => downloadDiagnostics(origin, token),
     getSettings: () => call('settings:get'),
     saveSettings: (settings) => call('settings:set', settings),
     subscribe(listener) {

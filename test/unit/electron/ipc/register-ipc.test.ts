@@ -25,6 +25,7 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     'listProfiles', 'getProfile', 'saveProfile', 'deleteProfile', 'renderProfile',
     'listClients', 'getClient', 'armClients', 'disarmClients', 'clearFinishedClients', 'exportClients',
     'runPreflight',
+    'getLog', 'exportDiagnostics',
   ].sort());
   // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
   assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');

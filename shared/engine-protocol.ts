@@ -8,6 +8,7 @@
 import type { ErrorInfo } from './errors';
 import type { EngineEvent, LogLevel, Subsystem } from './model/engine-event';
 import type { ServeConfig } from './model/serve-config';
+import type { DhcpProbeReport } from './model/dhcp-probe';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -24,6 +25,8 @@ export type HostCommand =
    * back as events, and a refusal as a warning log line.
    */
   | { type: 'arm'; macs: string[]; armed: boolean; oneShot?: boolean; imageId?: string | null }
+  /** Is another DHCP server on this interface? Refused while serving (our own server would answer). */
+  | { type: 'probe'; id: number; interface: string; timeoutMs?: number }
   | { type: 'shutdown' };
 
 export type EngineMessage =
@@ -31,6 +34,8 @@ export type EngineMessage =
   | { type: 'hello'; protocol: number; pid: number; privileged: boolean }
   /** A start command succeeded: every listener is bound. */
   | { type: 'ready'; id: number; event: Extract<EngineEvent, { type: 'ready' }> }
+  /** The answer to a probe command. */
+  | { type: 'probed'; id: number; report: DhcpProbeReport }
   /** A start or stop command failed; the session is not running. */
   | { type: 'failed'; id: number; error: ErrorInfo }
   | { type: 'event'; event: EngineEvent }

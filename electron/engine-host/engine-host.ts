@@ -20,6 +20,7 @@ import {
 import { ErrorCode, FieldbootError, type ErrorInfo } from '../../shared/errors';
 import type { EngineEvent, ReadyEvent } from '../../shared/model/engine-event';
 import type { ServeConfig } from '../../shared/model/serve-config';
+import type { DhcpProbeReport } from '../../shared/model/dhcp-probe';
 import { EngineSocketListener } from './engine-socket';
 
 export interface EngineCommand {
@@ -270,6 +271,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private dispatch(msg: EngineMessage): void {
     switch (msg.type) {
       case 'ready':
+      case 'probed':
       case 'failed': {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
@@ -309,7 +311,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     if (input && !input.destroyed) input.write(encodeLine(cmd));
   }
 
-  private request(cmd: { type: 'start'; config: ServeConfig } | { type: 'stop' }): Promise<EngineMessage> {
+  private request(cmd: { type: 'start'; config: ServeConfig } | { type: 'stop' } | { type: 'probe'; interface: string; timeoutMs?: number }): Promise<EngineMessage> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -322,6 +324,15 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     await this.ensureRunning();
     const reply = await this.request({ type: 'start', config });
     if (reply.type === 'ready') return reply.event;
+    if (reply.type === 'failed') throw new FieldbootError(reply.error.code, reply.error.message, reply.error.hint);
+    throw new FieldbootError(ErrorCode.Internal, `unexpected engine reply ${reply.type}`);
+  }
+
+  /** Asks the engine (which has the rights to bind port 68) whether another DHCP server answers on an interface. */
+  async probeDhcp(iface: string, timeoutMs?: number): Promise<DhcpProbeReport> {
+    await this.ensureRunning();
+    const reply = await this.request({ type: 'probe', interface: iface, ...(timeoutMs ? { timeoutMs } : {}) });
+    if (reply.type === 'probed') return reply.report;
     if (reply.type === 'failed') throw new FieldbootError(reply.error.code, reply.error.message, reply.error.hint);
     throw new FieldbootError(ErrorCode.Internal, `unexpected engine reply ${reply.type}`);
   }

@@ -129,6 +129,19 @@ async function handle(cmd: HostCommand): Promise<void> {
       }
       return;
     }
+    case 'probe': {
+      if (session?.isRunning) {
+        send({ type: 'failed', id: cmd.id, error: errorInfo(ErrorCode.AlreadyServing, 'cannot check for other DHCP servers while serving: our own server would answer', 'Stop serving, then check again.') });
+        return;
+      }
+      try {
+        const { probeForUi } = await import('./net/dhcp-probe-report');
+        send({ type: 'probed', id: cmd.id, report: await probeForUi(cmd.interface, cmd.timeoutMs, (e) => send({ type: 'log', level: e.level, subsystem: e.subsystem, message: e.message })) });
+      } catch (err) {
+        send({ type: 'failed', id: cmd.id, error: toErrorInfo(err) });
+      }
+      return;
+    }
     case 'shutdown':
       await exit(EngineExitCode.Ok, 'shutdown by host');
       return;

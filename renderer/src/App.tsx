@@ -9,15 +9,23 @@ import { WizardScreen } from './features/wizard/WizardScreen';
 import { BmcScreen } from './features/bmc/BmcScreen';
 import { ClientsScreen } from './features/clients/ClientsScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
+import { DashboardScreen } from './features/dashboard/DashboardScreen';
 import type { FieldbootStore } from './store/fieldboot-store';
 import { StoreProvider } from './store/store-context';
+import { onTabListKeyDown } from './components/roving-tabs';
 
-type Screen = 'network' | 'images' | 'wizard' | 'bmc' | 'clients' | 'settings';
+type Screen = 'network' | 'images' | 'wizard' | 'bmc' | 'clients' | 'settings' | 'dashboard';
 
 export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
   const [screen, setScreen] = useState<Screen>('network');
   const imageCount = useStore(store, (s) => s.images.length);
+  // Network is where a session is set up; once it serves, the dashboard is what to watch. Switch there when
+  // serving begins (or is found running), but only from the Network screen: never pull someone out of the wizard.
+  const phase = useStore(store, (s) => s.serving.phase);
+  useEffect(() => {
+    if (phase === 'serving') setScreen((current) => (current === 'network' ? 'dashboard' : current));
+  }, [phase]);
   // A drop anywhere adds the files and shows where they went.
   const onFiles = useCallback(
     (files: File[]) => {
@@ -32,12 +40,18 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
       role="tab"
       className={`nav-tab${screen === id ? ' is-current' : ''}`}
       aria-selected={screen === id}
+      id={`tab-${id}`}
+      aria-controls="screen-panel"
+      // Roving tabindex (WAI-ARIA tabs): only the current tab is in the Tab order; arrows move between tabs.
+      tabIndex={screen === id ? 0 : -1}
       data-testid={`nav-${id}`}
       onClick={() => setScreen(id)}
     >
       {label}
     </button>
   );
+  // Whichever screen shows is the tab panel of the current tab.
+  const panelProps = { id: 'screen-panel', role: 'tabpanel', 'aria-labelledby': `tab-${screen}` } as const;
   return (
     <StoreProvider store={store}>
       <div className="app">
@@ -46,7 +60,8 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
             <span className="brand-name">FieldBoot</span>
             <span className="brand-tagline">PXE install server</span>
           </div>
-          <nav className="app-nav" role="tablist" aria-label="Screens">
+          <nav className="app-nav" role="tablist" aria-label="Screens" onKeyDown={onTabListKeyDown}>
+            {tab('dashboard', 'Dashboard')}
             {tab('network', 'Network')}
             {tab('images', imageCount > 0 ? `Images (${imageCount})` : 'Images')}
             {tab('wizard', 'Answer file')}
@@ -58,6 +73,7 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
             {mode === 'web' ? 'Web mode' : 'Desktop'}
           </span>
         </header>
+        <div className="screen-panel" {...panelProps}>
         {/* The wizard needs the width for its form and live preview: no event log beside it. */}
         {screen === 'wizard' ? (
           <main className="app-main wide">
@@ -71,6 +87,10 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
           <main className="app-main wide">
             <ClientsScreen />
           </main>
+        ) : screen === 'dashboard' ? (
+          <main className="app-main wide">
+            <DashboardScreen />
+          </main>
         ) : screen === 'settings' ? (
           <main className="app-main wide">
             <SettingsScreen />
@@ -83,6 +103,7 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
           </aside>
         </main>
         )}
+        </div>
         <DropOverlay onFiles={onFiles} />
       </div>
     </StoreProvider>

@@ -1,0 +1,242 @@
+/**
+ * The real thing on Linux: an unprivileged app (uid 65534, nobody) starts the engine through real pkexec,
+ * polkit grants it (a rules file this test writes and removes), and the engine runs as uid 0, binds a port
+ * below 1024 and serves; SIGKILL of the app ends the root engine within seconds and frees the port. Without
+ * the grant, pkexec exits 127 and the app gets the explained error. The deb's polkit action file is loaded by
+ * the real polkitd and read back with pkaction.
+ *
+ * Needs the system D-Bus and polkitd: the machine's own when they run, else this test starts a system
+ * dbus-daemon and polkitd of its own (no systemd needed) and stops them after.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { POLKIT_ACTION_ID } from '../../electron/engine-host/engine-elevation';
+import { labGate, missing } from '../helpers/requirements';
+
+const run = promisify(execFile);
+const POLKITD = '/usr/lib/polkit-1/polkitd';
+const BUS_SOCKET = '/run/dbus/system_bus_socket';
+const NOBODY = 65534;
+const marker = randomBytes(8).toString('hex');
+const ruleFile = `/etc/polkit-1/rules.d/10-fieldboot-test-${marker}.rules`;
+const policySource = join(process.cwd(), 'resources', 'linux', `${POLKIT_ACTION_ID}.policy`);
+const policyTarget = `/usr/share/polkit-1/actions/${POLKIT_ACTION_ID}.policy`;
+const started: ChildProcess[] = [];
+let createdBusSocket = false;
+let installedPolicy = false;
+let ready = false;
+const requirements = { root: true, commands: ['pkexec', 'pkaction', 'dbus-daemon', 'setpriv'], files: [POLKITD] };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function connects(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+const polkitAnswers = () => run('pkaction', ['--action-id', 'org.freedesktop.policykit.exec']).then(() => true, () => false);
+
+/** A TCP port on 127.0.0.1 below 1024 that nobody holds: only root (or CAP_NET_BIND_SERVICE) can bind it. */
+async function freeLowPort(): Promise<number> {
+  for (let port = 900 + Math.floor(Math.random() * 90); port < 1024; port++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port in 900-1023');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface HostReport {
+  hostPid?: number;
+  hostUid?: number;
+  enginePid?: number;
+  privileged?: boolean;
+  error?: { code: string; message: string; hint: string };
+}
+
+/** The stand-in app as nobody; with `grant`, the polkit rule's marker is in the environment pkexec passes on. */
+function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort: number): { proc: ChildProcess; report: Promise<HostReport> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/nonexistent' };
+  if (grant) env.FIELDBOOT_TEST_POLKIT_GRANT = marker;
+  else delete env.FIELDBOOT_TEST_POLKIT_GRANT;
+  const proc = spawn(
+    'setpriv',
+    ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, '--import', 'tsx', 'test/helpers/engine-elevation-host.ts', 'pkexec', stateDir, String(httpPort), String(tftpPort)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const report = new Promise<HostReport>((resolve, reject) => {
+    let buf = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as HostReport);
+    });
+    proc.once('exit', (code) => setTimeout(() => reject(new Error(`host exited (${code}) without a report: ${stderr.slice(-800)}`)), 200));
+    setTimeout(() => reject(new Error(`host did not report: ${stderr.slice(-800)}`)), 60_000);
+  });
+  report.catch(() => {});
+  return { proc, report };
+}
+
+before(async () => {
+  // Each test gates itself (and says why it skips); the setup just does nothing when it cannot run.
+  if (missing(requirements)) return;
+  // Only our marker in pkexec's command line is granted, only for nobody, only through /usr/bin/env.
+  writeFileSync(
+    ruleFile,
+    `polkit.addRule(function (action, subject) {
+  if (action.id == "org.freedesktop.policykit.exec" && subject.user == "nobody" &&
+      action.lookup("program") == "/usr/bin/env" &&
+      action.lookup("command_line").indexOf("FIELDBOOT_TEST_POLKIT_GRANT=${marker}") >= 0) {
+    return polkit.Result.YES;
+  }
+});
+`,
+    { mode: 0o644 },
+  );
+  if (existsSync(policySource) && !existsSync(policyTarget)) {
+    copyFileSync(policySource, policyTarget);
+    installedPolicy = true;
+  }
+  if (!(await polkitAnswers())) {
+    if (!(await connects(BUS_SOCKET))) {
+      createdBusSocket = !existsSync(BUS_SOCKET);
+      const bus = spawn('dbus-daemon', ['--system', '--nofork', '--nopidfile'], { stdio: 'ignore' });
+      started.push(bus);
+      await until(() => connects(BUS_SOCKET), 10_000, 'system bus socket');
+    }
+    const polkitd = spawn(POLKITD, ['--no-debug'], { stdio: 'ignore' });
+    started.push(polkitd);
+    await until(polkitAnswers, 15_000, 'polkitd answering pkaction');
+  } else {
+    // The machine's polkitd reads rules.d when it changes.
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  ready = true;
+});
+
+after(async () => {
+  rmSync(ruleFile, { force: true });
+  if (installedPolicy) rmSync(policyTarget, { force: true });
+  for (const p of started.reverse()) {
+    p.kill('SIGTERM');
+    await new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
+  }
+  if (createdBusSocket) rmSync(BUS_SOCKET, { force: true });
+});
+
+test('real pkexec: the app as nobody, the engine as root serving a port below 1024; SIGKILL of the app ends it and frees the port', { timeout: 120_000 }, async (t) => {
+  if (!labGate(t, requirements)) return;
+  assert.ok(ready, 'polkit set up');
+  const stateDir = mkdtempSync(join(tmpdir(), 'fb-pkexec-'));
+  const [httpPort, tftpPort] = [await freeLowPort(), await freePort()];
+  const { proc, report } = startHost(true, stateDir, httpPort, tftpPort);
+  try {
+    const r = await report;
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.hostUid, NOBODY, 'the app runs unprivileged');
+    assert.equal(r.privileged, true, 'the engine says it runs as root');
+    const enginePid = r.enginePid!;
+    const uidLine = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${enginePid}/status`, 'utf8'))?.[1]?.split(/\s+/);
+    assert.deepEqual(uidLine, ['0', '0', '0', '0'], 'engine real/effective/saved/fs uid 0');
+    assert.equal(readFileSync(`/proc/${enginePid}/status`, 'utf8').match(/^PPid:\s+(\d+)$/m)?.[1], String(r.hostPid), 'pkexec exec\'d the engine: its parent is the app');
+    assert.equal(await listening(httpPort), true, `the root engine serves HTTP on port ${httpPort}`);
+    const body = await (await fetch(`http://127.0.0.1:${httpPort}/boot/undionly.kpxe`)).arrayBuffer();
+    assert.ok(body.byteLength > 10_000, 'a boot loader served by the root engine');
+    proc.kill('SIGKILL');
+    const t0 = Date.now();
+    await until(() => !alive(enginePid), 5000, 'root engine gone after its app was killed');
+    t.diagnostic(`root engine gone ${Date.now() - t0} ms after SIGKILL of its app`);
+    assert.equal(await listening(httpPort), false, 'port free again');
+  } finally {
+    proc.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('real pkexec without a grant: exit 127, and the app says what happened and what to do', { timeout: 90_000 }, async (t) => {
+  if (!labGate(t, requirements)) return;
+  assert.ok(ready, 'polkit set up');
+  const stateDir = mkdtempSync(join(tmpdir(), 'fb-pkexec-'));
+  const { proc, report } = startHost(false, stateDir, await freePort(), await freePort());
+  try {
+    const r = await report;
+    assert.equal(r.error?.code, 'no-privilege');
+    assert.match(r.error!.message, /did not authorize .*pkexec exit 127/);
+    assert.match(r.error!.hint, /administrator/);
+    t.diagnostic(`error shown: ${r.error!.message}`);
+  } finally {
+    proc.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('the deb polkit action loads in polkitd: auth_admin_keep for the active session, for the fixed wrapper only', { timeout: 30_000 }, async (t) => {
+  if (!labGate(t, requirements)) return;
+  assert.ok(ready, 'polkit set up');
+  assert.ok(existsSync(policyTarget), 'policy installed');
+  let out = '';
+  await until(async () => {
+    out = await run('pkaction', ['--action-id', POLKIT_ACTION_ID, '--verbose']).then((r) => r.stdout, () => '');
+    return out.includes(POLKIT_ACTION_ID);
+  }, 10_000, 'polkitd reading the new action');
+  assert.match(out, /implicit any:\s+no\b/);
+  assert.match(out, /implicit inactive:\s+no\b/);
+  assert.match(out, /implicit active:\s+auth_admin_keep\b/);
+  assert.match(out, /org\.freedesktop\.policykit\.exec\.path -> \/opt\/FieldBoot\/resources\/linux\/fieldboot-engine/);
+});

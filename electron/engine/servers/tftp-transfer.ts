@@ -8,6 +8,11 @@
  * one reused buffer (headers written in place) and sent without per-packet callbacks or closures; on
  * Linux a window goes out in one UDP GSO send (tftp-udp-gso.ts); one timer per transfer, moved by a
  * deadline instead of being reset on every ACK; progress events at most every 500 ms.
+ *
+ * Lock-step (windowsize 1) is bound by the round trip: nothing the server does between an ACK arriving and
+ * the next DATA leaving overlaps with the client. So the next DATA datagram is built while the client is
+ * busy with the current one (onAck sends it before any bookkeeping), and no file read, copy, map lookup or
+ * clock read sits between the two.
  */
 import type { Socket } from 'node:dgram';
 import { nowIso, type FileEvent } from '../../../shared/model/engine-event';
@@ -97,6 +102,15 @@ export class TftpTransfer {
   private windowViews: Buffer[];
   /** Blocks per GSO send, or 0 when the window goes out one datagram per send. */
   private gsoSegments = 0;
+  /**
+   * Lock-step only: the DATA datagram for block `preparedBlock` (absolute), built ahead so that the ACK of
+   * the block before it is answered with a bare send (see onAck). 0: nothing prepared.
+   */
+  private preparedBlock = 0;
+  private prepared: Buffer | null = null;
+  /** Two full-size datagram buffers used in turn for `prepared` (lock-step only). */
+  private readonly stepBuffers: Buffer[] = [];
+  private stepIndex = 0;
   private readonly clientLabel: string;
   /** Lowest block (absolute, 1-based, never wrapped) the client has not acknowledged. */
   private base = 1;
@@ -138,6 +152,9 @@ export class TftpTransfer {
     this.windowViews = this.makeViews(this.windowBuffer, slots);
     const segments = Math.min(UDP_GSO_MAX_SEGMENTS, Math.floor(UDP_GSO_MAX_BYTES / this.stride));
     if (slots > 1 && segments > 1 && p.udpGso !== false && setUdpGsoSegment(p.socket, this.stride)) this.gsoSegments = segments;
+    if (this.windowsize === 1 && this.lastBlock > 1) {
+      this.stepBuffers.push(Buffer.allocUnsafeSlow(this.stride), Buffer.allocUnsafeSlow(this.stride));
+    }
     this.done = new Promise((res) => (this.resolveDone = res));
   }
 
@@ -156,7 +173,10 @@ export class TftpTransfer {
     this.event('start', {});
     this.p.log.info(`${this.clientLabel} RRQ ${this.p.path} (${this.size} bytes, blksize ${this.blksize}, windowsize ${this.windowsize})`);
     if (this.awaitingOackAck) this.sendOack();
-    else this.sendWindow();
+    else {
+      this.sendWindow();
+      this.prepareNext();
+    }
   }
 
   /**
@@ -223,6 +243,7 @@ export class TftpTransfer {
       this.prevWindowSends = this.windowSends; // the OACK counts as window 0
       this.windowSends = 0;
       this.sendWindow();
+      this.prepareNext();
       return;
     }
     // Map the 16-bit block number onto [base - 1, base + windowsize - 1]: a window never spans more than
@@ -230,6 +251,10 @@ export class TftpTransfer {
     const prev = this.base - 1;
     const ahead = (wireBlock - (prev & 0xffff) + TftpLimits.blockModulo) % TftpLimits.blockModulo;
     const acked = prev + ahead;
+    // Lock-step critical path: the ACK of the block in flight, and the next block already built. Send it
+    // first; the bookkeeping below then runs while the datagram is on its way and the client is busy.
+    const early = ahead === 1 && this.preparedBlock === acked + 1 && this.prepared !== null;
+    if (early) this.p.socket.send(this.prepared as Buffer);
     const windowEnd = Math.min(this.base + this.windowsize - 1, this.lastBlock);
     if (acked > windowEnd) return; // stray: acknowledges something never sent
     if (ahead === 0) {
@@ -251,12 +276,41 @@ export class TftpTransfer {
       this.complete();
       return;
     }
+    if (early) {
+      this.preparedBlock = 0;
+      this.prepared = null;
+      this.sendGeneration++; // a send still waiting for a file read (none in lock-step) is stale now
+      this.windowSends = 1;
+      this.windowSentAt = now;
+      this.stats.dataSent++;
+      this.armTimer();
+    }
     this.dropChunksBefore(this.chunkOf(this.base));
     if (now - this.lastProgressAt >= TFTP_PROGRESS_INTERVAL_MS) {
       this.lastProgressAt = now;
       this.event('progress', {});
     }
-    this.sendWindow();
+    if (!early) this.sendWindow();
+    this.prepareNext();
+  }
+
+  /**
+   * Lock-step: builds the DATA datagram of the block after the one in flight, if its chunk is in memory
+   * (otherwise the read is started and the next ACK takes the ordinary path, which waits for it).
+   */
+  private prepareNext(): void {
+    if (this.stepBuffers.length === 0 || this.finished || this.awaitingOackAck) return;
+    const n = this.base + 1;
+    if (n > this.lastBlock || this.preparedBlock === n) return;
+    const chunk = this.ensureChunk(this.chunkOf(n));
+    if (this.chunkOf(n) + 1 <= this.chunkOf(this.lastBlock)) this.ensureChunk(this.chunkOf(n) + 1); // read ahead
+    if (!chunk.data) return;
+    // dgram keeps a buffer it could not hand to the kernel at once (EAGAIN); never write into that one.
+    this.stepIndex ^= 1;
+    if (this.p.socket.getSendQueueCount() > 0) this.stepBuffers[this.stepIndex] = Buffer.allocUnsafeSlow(this.stride);
+    const buf = this.stepBuffers[this.stepIndex] as Buffer;
+    this.prepared = buf.subarray(0, this.writeDatagram(buf, 0, n));
+    this.preparedBlock = n;
   }
 
   /**
@@ -323,18 +377,8 @@ export class TftpTransfer {
     const buf = this.windowBuffer;
     let end = 0; // bytes of buf in use
     for (let i = 0; i < count; i++) {
-      const n = first + i;
-      const chunkIndex = this.chunkOf(n);
-      const data = this.chunks.get(chunkIndex)?.data;
-      if (!data) throw new Error(`chunk ${chunkIndex} not loaded`); // a bug, not a network condition
-      const offset = (n - 1 - chunkIndex * this.blocksPerChunk) * this.blksize;
-      const length = Math.max(0, Math.min(this.blksize, this.size - (n - 1) * this.blksize));
       const at = i * this.stride;
-      buf[at] = 0;
-      buf[at + 1] = TftpOpcode.Data;
-      buf.writeUInt16BE(n & 0xffff, at + 2); // rollover: block 65536 goes out as 0 (see onAck)
-      data.copy(buf, at + TftpLimits.headerSize, offset, offset + length);
-      end = at + TftpLimits.headerSize + length;
+      end = at + this.writeDatagram(buf, at, first + i);
     }
     this.stats.dataSent += count;
     if (this.gsoSegments > 0 && count > 1) {
@@ -347,6 +391,20 @@ export class TftpTransfer {
       const full = (i + 1) * this.stride <= end;
       this.p.socket.send(full ? (this.windowViews[i] as Buffer) : buf.subarray(i * this.stride, end));
     }
+  }
+
+  /** Writes the DATA datagram of block `n` (absolute) at `at` in `buf`; returns its length. */
+  private writeDatagram(buf: Buffer, at: number, n: number): number {
+    const chunkIndex = this.chunkOf(n);
+    const data = this.chunks.get(chunkIndex)?.data;
+    if (!data) throw new Error(`chunk ${chunkIndex} not loaded`); // a bug, not a network condition
+    const offset = (n - 1 - chunkIndex * this.blocksPerChunk) * this.blksize;
+    const length = Math.max(0, Math.min(this.blksize, this.size - (n - 1) * this.blksize));
+    buf[at] = 0;
+    buf[at + 1] = TftpOpcode.Data;
+    buf.writeUInt16BE(n & 0xffff, at + 2); // rollover: block 65536 goes out as 0 (see onAck)
+    data.copy(buf, at + TftpLimits.headerSize, offset, offset + length);
+    return TftpLimits.headerSize + length;
   }
 
   /**

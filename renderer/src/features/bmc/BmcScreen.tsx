@@ -120,6 +120,7 @@ function ImportCsv({ store }: { store: BmcStore }) {
         accept=".csv,text/csv,text/plain"
         className="visually-hidden"
         tabIndex={-1}
+        aria-label="BMC list CSV file"
         data-testid="bmc-import-input"
         onChange={(e) => {
           const file = e.currentTarget.files?.[0];
@@ -278,6 +279,12 @@ function Toolbar({ store }: { store: BmcStore }) {
   const bootMode = useBmc(store, (s) => s.bootMode);
   const running = useBmc(store, (s) => s.running);
   const [confirming, setConfirming] = useState(false);
+  const installButton = useRef<HTMLButtonElement>(null);
+  // Cancel or Escape: the question goes away and the keyboard is back on the button that asked it.
+  const cancelConfirm = (): void => {
+    setConfirming(false);
+    installButton.current?.focus();
+  };
   const n = selected.length;
   const none = n === 0 || running;
   const { install, test, power, remove, setBootMode } = store.getState();
@@ -297,7 +304,7 @@ function Toolbar({ store }: { store: BmcStore }) {
             </label>
           ))}
         </fieldset>
-        <button type="button" className="bmc-button is-primary is-large" disabled={none} onClick={() => setConfirming(true)} data-testid="bmc-install">
+        <button type="button" className="bmc-button is-primary is-large" disabled={none} onClick={() => setConfirming(true)} data-testid="bmc-install" ref={installButton}>
           {n > 0 ? `Install these ${machines}` : 'Install these machines'}
         </button>
         <button type="button" className="bmc-button" disabled={none} onClick={() => void test(selected)} data-testid="bmc-test">
@@ -313,7 +320,7 @@ function Toolbar({ store }: { store: BmcStore }) {
         </button>
       </div>
       {confirming && n > 0 ? (
-        <div className="bmc-confirm" role="alertdialog" aria-label="Confirm install" data-testid="bmc-confirm">
+        <div className="bmc-confirm" role="alertdialog" aria-label="Confirm install" data-testid="bmc-confirm" onKeyDown={(e) => e.key === 'Escape' && cancelConfirm()}>
           <p>
             <strong>{machines}</strong> will boot from the network once ({bootMode === BmcBootMode.Uefi ? 'UEFI' : 'legacy BIOS'}) and be power-cycled now (powered on if off). Whatever
             runs on them is cut off. Make sure FieldBoot is serving on their network.
@@ -330,7 +337,7 @@ function Toolbar({ store }: { store: BmcStore }) {
             >
               Set network boot and power-cycle {machines}
             </button>
-            <button type="button" className="bmc-button" onClick={() => setConfirming(false)} data-testid="bmc-confirm-cancel">
+            <button type="button" className="bmc-button" onClick={cancelConfirm} data-testid="bmc-confirm-cancel" autoFocus>
               Cancel
             </button>
           </div>

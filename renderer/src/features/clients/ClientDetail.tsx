@@ -58,7 +58,18 @@ export function ClientDetail() {
   const log = useFullLog(record);
   if (!record) return null;
   return (
-    <section className="panel client-detail" data-testid="client-detail" data-mac={record.mac} aria-label={`Machine ${record.mac}`}>
+    <section
+      className="panel client-detail"
+      data-testid="client-detail"
+      data-mac={record.mac}
+      aria-label={`Machine ${record.mac}`}
+      // Escape closes it and puts the keyboard back on the machine's row.
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        openDetail(null);
+        document.querySelector<HTMLElement>(`[data-testid="client-row"][data-mac="${record.mac}"]`)?.focus();
+      }}
+    >
       <header className="panel-header">
         <h2>
           <span className="mono">{record.mac}</span>

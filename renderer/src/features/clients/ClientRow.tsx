@@ -49,6 +49,13 @@ export const ClientRow = memo(function ClientRow({ mac, index }: { mac: string; 
       data-stage={record.stage}
       data-armed={record.armed ? 'true' : 'false'}
       onClick={() => openDetail(open ? null : mac)}
+      // Keyboard: the row is a stop in the Tab order; Enter or Space opens (or closes) its detail.
+      tabIndex={0}
+      onKeyDown={(e) => {
+        if (e.target !== e.currentTarget || (e.key !== 'Enter' && e.key !== ' ')) return;
+        e.preventDefault();
+        openDetail(open ? null : mac);
+      }}
     >
       <div role="cell" className="client-check" onClick={(e) => e.stopPropagation()}>
         <input type="checkbox" checked={selected} onChange={() => toggleSelected(mac)} aria-label={`Select ${mac}`} data-testid="client-select" />

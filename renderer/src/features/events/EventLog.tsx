@@ -78,7 +78,7 @@ export function EventLog() {
       {events.length === 0 ? (
         <p className="muted empty-log">Nothing yet. Leases and file transfers show here as machines boot.</p>
       ) : (
-        <ol className="event-list" aria-live="off">
+        <ol className="event-list" aria-live="off" tabIndex={0} aria-label="Activity, newest last">
           {events.map(({ id, event }) => {
             const line = describeEvent(event);
             return (

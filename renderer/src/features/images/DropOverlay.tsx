@@ -46,11 +46,19 @@ export function DropOverlay({ onFiles }: { onFiles: (files: File[]) => void }) {
     window.addEventListener('dragover', over);
     window.addEventListener('dragleave', leave);
     window.addEventListener('drop', drop);
+    // Escape clears the hint should a cancelled drag leave it up (the browser normally sends dragleave).
+    const key = (e: KeyboardEvent): void => {
+      if (e.key !== 'Escape') return;
+      depth.current = 0;
+      setActive(false);
+    };
+    window.addEventListener('keydown', key);
     return () => {
       window.removeEventListener('dragenter', enter);
       window.removeEventListener('dragover', over);
       window.removeEventListener('dragleave', leave);
       window.removeEventListener('drop', drop);
+      window.removeEventListener('keydown', key);
     };
   }, []);
 

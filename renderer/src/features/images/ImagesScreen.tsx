@@ -48,6 +48,7 @@ export function ImagesScreen({ mode }: { mode: 'desktop' | 'web' }) {
             multiple
             className="visually-hidden"
             tabIndex={-1}
+            aria-label="ISO files to add"
             data-testid="image-file-input"
             onChange={(e) => {
               const files = Array.from(e.currentTarget.files ?? []);

@@ -75,6 +75,18 @@ export function parseStartRequest(raw: unknown): StartRequest {
   return request;
 }
 
+/** { interface, timeoutMs? }: a name the OS could have, a listening time of 0.5 to 10 s. */
+export function parseProbeRequest(raw: unknown): { interface: string; timeoutMs?: number } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('probe request must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (key !== 'interface' && key !== 'timeoutMs') throw bad(`unknown field "${key}" in probe request`);
+  const name = text(r.interface, 'interface');
+  if (!/^[\w.:@ -]{1,64}$/.test(name)) throw bad('interface: not an interface name');
+  if (r.timeoutMs === undefined) return { interface: name };
+  if (typeof r.timeoutMs !== 'number' || !Number.isInteger(r.timeoutMs) || r.timeoutMs < 500 || r.timeoutMs > 10_000) throw bad('timeoutMs: 500 to 10000');
+  return { interface: name, timeoutMs: r.timeoutMs };
+}
+
 export function parsePreflightRequest(raw: unknown): PreflightRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('preflight request must be an object');
   const r = raw as Record<string, unknown>;
@@ -133,6 +145,7 @@ export const API_HANDLERS: HandlerTable = {
   'clients:export': { parse: parseClientExport, call: (b, req) => b.exportClients(req.format) },
   'clients:get': { parse: parseClientMac, call: (b, req) => b.getClient(req.mac) },
   'preflight:run': { parse: parsePreflightRequest, call: (b, req) => b.runPreflight(req) },
+  'dhcp:probe': { parse: parseProbeRequest, call: (b, req) => (b.probeDhcp ? b.probeDhcp(req) : Promise.reject(notOffered('the DHCP check'))) },
   'log:snapshot': { parse: parseVoid, call: (b) => (b.getLogSnapshot ? b.getLogSnapshot() : Promise.reject(notOffered('the log'))) },
   'diagnostics:export': { parse: parseVoid, call: (b) => (b.exportDiagnostics ? b.exportDiagnostics() : Promise.reject(notOffered('diagnostics export'))) },
   'settings:get': { parse: parseVoid, call: (b) => b.getSettings() },

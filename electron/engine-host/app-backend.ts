@@ -20,6 +20,7 @@ import type {
 } from '../../shared/model/bmc';
 import type { ClientArmRequest, ClientRecord, ClientReportFormat } from '../../shared/model/client-record';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
+import type { DhcpProbeReport } from '../../shared/model/dhcp-probe';
 import type { DiagnosticsExport } from '../../shared/api/fieldboot-api';
 import type { LogSnapshot } from '../../shared/diagnostics-log';
 import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
@@ -73,6 +74,8 @@ export interface AppBackend {
   exportClients(format: ClientReportFormat): Promise<string>;
   /** Checks before serving (electron/engine/net/preflight.ts): ports and their holders, privileges, firewall. */
   runPreflight(request: PreflightRequest): Promise<PreflightReport>;
+  /** One foreign-DHCP probe on an interface, run by the engine (it may bind port 68). */
+  probeDhcp?(request: { interface: string; timeoutMs?: number }): Promise<DhcpProbeReport>;
   /** The host's log ring and service counters (diagnostics-log.ts). Optional: scripted backends may leave it out. */
   getLogSnapshot?(): Promise<LogSnapshot>;
   /** Builds the diagnostics zip and saves it: the desktop's save dialog hook, else <stateDir>/diagnostics/. */

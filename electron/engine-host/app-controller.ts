@@ -37,6 +37,7 @@ import { createLog } from '../engine/log';
 import { runPreflight } from '../engine/net/preflight';
 import { checkAssignable } from '../engine/net/interface-address';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
+import type { DhcpProbeReport } from '../../shared/model/dhcp-probe';
 import type { DiagnosticsExport, ServedImageInfo, ServedProfileInfo } from '../../shared/api/fieldboot-api';
 import type { LogSnapshot } from '../../shared/diagnostics-log';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -376,6 +377,14 @@ export class AppController implements AppBackend {
    * engine is a plain child process), and the report says so. Once the engine is started elevated, the
    * privileges line should come from the engine (a protocol command) instead.
    */
+  /** The engine runs the probe: it is the process with the right to bind port 68 (once elevated). */
+  async probeDhcp(request: { interface: string; timeoutMs?: number }): Promise<DhcpProbeReport> {
+    if (this.state.phase === 'serving' || this.state.phase === 'starting') {
+      throw new FieldbootError(ErrorCode.AlreadyServing, 'cannot check for other DHCP servers while serving: our own server would answer', 'Stop serving, then check again.');
+    }
+    return this.host.probeDhcp(request.interface, request.timeoutMs);
+  }
+
   async runPreflight(request: PreflightRequest): Promise<PreflightReport> {
     // The ports the next start will use: the saved settings over the host's options.
     const base = applySettings({ ...this.options.baseConfig, interface: request.interface, dhcpMode: request.dhcpMode, isos: [], allow: [] }, await this.settings().load());

@@ -48,6 +48,7 @@ const api: FieldbootApi = {
   clearFinishedClients: () => invoke('clients:clear-finished'),
   exportClients: (format) => invoke('clients:export', { format }),
   runPreflight: (request) => invoke('preflight:run', request),
+  probeDhcp: (request) => invoke('dhcp:probe', request),
   getLog: () => invoke('log:snapshot'),
   // Main shows the save dialog and writes the file; only the outcome comes back.
   exportDiagnostics: () => invoke('diagnostics:export'),

@@ -8,6 +8,7 @@ import type { LibraryImage } from '../model/library-image';
 import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
 import type { PreflightReport, PreflightRequest } from '../model/preflight';
+import type { DhcpProbeReport } from '../model/dhcp-probe';
 import type { AppSettings, SettingsSnapshot } from '../settings';
 import type { LogLine, LogSnapshot, ServiceCounters } from '../diagnostics-log';
 import type { Profile, RenderContext, TargetId } from '../answer/profile';
@@ -201,6 +202,11 @@ export interface FieldbootApi {
    */
   runPreflight?(request: PreflightRequest): Promise<ApiResult<PreflightReport>>;
   /**
+   * Is another DHCP server on this interface? One DHCPDISCOVER, answers for a few seconds (refused while
+   * serving). The Network screen turns the report into a full/proxy recommendation (shared/model/dhcp-probe.ts).
+   */
+  probeDhcp?(request: { interface: string; timeoutMs?: number }): Promise<ApiResult<DhcpProbeReport>>;
+  /**
    * Serving settings (shared/settings.ts) as saved in the state folder, applied at the next start. Optional
    * only so scripted test APIs need not carry them; both transports implement them.
    */
@@ -247,6 +253,7 @@ export interface ApiChannels {
   'clients:export': { request: { format: ClientReportFormat }; response: string };
   'clients:get': { request: { mac: string }; response: ClientRecord };
   'preflight:run': { request: PreflightRequest; response: PreflightReport };
+  'dhcp:probe': { request: { interface: string; timeoutMs?: number }; response: DhcpProbeReport };
   'settings:get': { request: void; response: SettingsSnapshot };
   'settings:set': { request: AppSettings; response: SettingsSnapshot };
   'log:snapshot': { request: void; response: LogSnapshot };
@@ -281,6 +288,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'clients:export',
   'clients:get',
   'preflight:run',
+  'dhcp:probe',
   'settings:get',
   'settings:set',
   'log:snapshot',

@@ -199,6 +199,7 @@ export function createWebApi({ origin, token }: WebApiOptions): FieldbootApi {
     clearFinishedClients: () => call('clients:clear-finished'),
     exportClients: (format) => call('clients:export', { format }),
     runPreflight: (request) => call('preflight:run', request),
+    probeDhcp: (request) => call('dhcp:probe', request),
     getLog: () => call('log:snapshot'),
     exportDiagnostics: () => downloadDiagnostics(origin, token),
     getSettings: () => call('settings:get'),

@@ -3,19 +3,22 @@
  * plugged in again, possibly with a new ifindex), IPv4 addresses lost/regained. The session decides what to do
  * about each change (keep sockets, close servers, re-give its address, reopen servers); this file only reports.
  *
- * How: a poll, once a second by default (LINK_POLL_INTERVAL_MS), not an event stream. On Linux each tick runs
- * `ip -j addr show dev IF` (one short process, a few ms of CPU): it carries ifindex, the UP and LOWER_UP (carrier)
- * flags and the addresses in one JSON answer. A netlink subscription (`ip monitor`) would report sooner, but its
- * JSON form differs between iproute2 versions and a lost or misparsed line leaves the state wrong until the next
- * event; a poll converges on the truth every tick, and an unplug/replug quicker than one tick is still seen
- * because the ifindex changes. A second is short next to what it guards (a PXE ROM retries DHCP for ~60 s).
+ * How: a poll, once a second by default (LINK_POLL_INTERVAL_MS), not an event stream. On Linux each tick reads
+ * sysfs (/sys/class/net/IF/{ifindex,flags,carrier}); while the link is up, the addresses come from
+ * os.networkInterfaces() (in-process getifaddrs), so the steady state starts no process. Only while the link is
+ * down (where libuv hides the addresses) does a tick run `ip -j addr show dev IF`: measured here at about 27 ms
+ * of CPU per call (parent + child) under load average 8, against well under 1 ms for the sysfs path. A
+ * netlink subscription (`ip monitor`) would report sooner, but its JSON form differs between iproute2 versions
+ * and a lost or misparsed line leaves the state wrong until the next event; a poll converges on the truth every
+ * tick, and an unplug/replug quicker than one tick is still seen because the ifindex changes. A second is short
+ * next to what it guards (a PXE ROM retries DHCP for about a minute).
  *
  * Other OSes (and Linux without a usable `ip`): os.networkInterfaces(), which lists only interfaces that are up
  * and running, so there "cable out", "set down" and "unplugged" all read as gone (the session then closes and
  * reopens its servers, which is safe, only less precise). Not tested on macOS or Windows.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo as OsInterfaceInfo } from 'node:os';
 
 /** How often the link is looked at. */
@@ -88,6 +91,46 @@ export function snapshotFromOs(ifname: string, list: NodeJS.Dict<OsInterfaceInfo
   };
 }
 
+/** The sysfs files read each tick (null: unreadable; `carrier` is unreadable, EINVAL, while set down). */
+export interface SysfsLink {
+  ifindex: string | null;
+  /** dev->flags in hex ("0x1003"); bit 0 is IFF_UP (linux/if.h). */
+  flags: string | null;
+  carrier: string | null;
+}
+
+/** IFF_UP, include/uapi/linux/if.h. */
+const IFF_UP = 0x1;
+
+/**
+ * A snapshot from sysfs plus os.networkInterfaces(), or null when the addresses cannot be known that way
+ * (the link is not up, so libuv leaves the interface out) and `ip` must be asked.
+ */
+export function snapshotFromSysfs(ifname: string, sys: SysfsLink, list: NodeJS.Dict<OsInterfaceInfo[]>): LinkSnapshot | null {
+  if (sys.ifindex === null) return ABSENT;
+  const ifindex = Number(sys.ifindex);
+  const flags = sys.flags === null ? NaN : Number.parseInt(sys.flags, 16);
+  if (!Number.isInteger(ifindex) || Number.isNaN(flags)) return null;
+  const adminUp = (flags & IFF_UP) !== 0;
+  const carrier = adminUp && sys.carrier === '1';
+  if (!carrier) return null;
+  const listed = snapshotFromOs(ifname, list);
+  // Up with carrier but not listed: not RUNNING yet (operstate dormant, a moment after carrier): ask ip.
+  if (!listed.present) return null;
+  return { ...listed, ifindex, adminUp, carrier };
+}
+
+function readSysfs(ifname: string): SysfsLink {
+  const read = (file: string): string | null => {
+    try {
+      return readFileSync(`/sys/class/net/${ifname}/${file}`, 'utf8').trim();
+    } catch {
+      return null;
+    }
+  };
+  return { ifindex: read('ifindex'), flags: read('flags'), carrier: read('carrier') };
+}
+
 /** What changed from `prev` to `next`, in the order a reader expects (gone/back first, addresses last). */
 export function diffLink(prev: LinkSnapshot, next: LinkSnapshot): LinkChange[] {
   const out: LinkChange[] = [];
@@ -148,8 +191,15 @@ function ipAddrShow(ifname: string): Promise<{ stdout: string; stderr: string; f
   });
 }
 
-/** Linux: `ip -j addr show dev IF`; "does not exist" is absent; any other failure falls back to the OS list. */
+/**
+ * Linux: sysfs + os.networkInterfaces() while the link is up; `ip -j addr show dev IF` otherwise ("does not
+ * exist" is absent; any other failure falls back to the OS list).
+ */
 export const linuxProbe: LinkProbe = async (ifname) => {
+  // A name from the user must not walk out of /sys/class/net.
+  if (!/^[^/\0]{1,64}$/.test(ifname) || ifname === '.' || ifname === '..') return ABSENT;
+  const quick = snapshotFromSysfs(ifname, readSysfs(ifname), networkInterfaces());
+  if (quick) return quick;
   const r = await ipAddrShow(ifname);
   if (!r.failed) {
     try {

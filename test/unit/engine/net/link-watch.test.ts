@@ -7,6 +7,7 @@ import {
   LinkWatcher,
   parseIpAddrJson,
   snapshotFromOs,
+  snapshotFromSysfs,
   type LinkChange,
   type LinkSnapshot,
 } from '../../../../electron/engine/net/link-watch';
@@ -53,6 +54,17 @@ test('os.networkInterfaces(): listed is up with its IPv4, unlisted is absent', (
   };
   assert.deepEqual(snapshotFromOs('en0', list), { present: true, ifindex: null, adminUp: true, carrier: true, ipv4: ['10.77.0.1/24'] });
   assert.deepEqual(snapshotFromOs('en1', list), ABSENT);
+});
+
+test('sysfs + OS list: used only while up with carrier and listed; otherwise null (ask ip)', () => {
+  const list = { v0: [{ address: '10.9.0.1', netmask: '255.255.255.0', family: 'IPv4' as const, mac: 'f2:3c:a7:3e:09:59', internal: false, cidr: '10.9.0.1/24' }] };
+  // Values as read from /sys/class/net/v0 in the three states of the captures above.
+  assert.deepEqual(snapshotFromSysfs('v0', { ifindex: '3', flags: '0x1003', carrier: '1' }, list), { present: true, ifindex: 3, adminUp: true, carrier: true, ipv4: ['10.9.0.1/24'] });
+  assert.equal(snapshotFromSysfs('v0', { ifindex: '3', flags: '0x1003', carrier: '0' }, {}), null, 'no carrier: libuv hides the addresses');
+  assert.equal(snapshotFromSysfs('v0', { ifindex: '3', flags: '0x1002', carrier: null }, {}), null, 'set down (carrier unreadable)');
+  assert.equal(snapshotFromSysfs('v0', { ifindex: '3', flags: '0x1003', carrier: '1' }, {}), null, 'up but not yet listed');
+  assert.deepEqual(snapshotFromSysfs('v0', { ifindex: null, flags: null, carrier: null }, list), ABSENT);
+  assert.equal(snapshotFromSysfs('v0', { ifindex: '3', flags: 'junk', carrier: '1' }, list), null);
 });
 
 test('diff: carrier lost and back, set down, addresses', () => {

@@ -171,6 +171,7 @@ export function SettingsScreen() {
 
   return (
     <form className="settings-screen" data-testid="settings-screen" onSubmit={onSubmit} noValidate aria-label="Settings">
+      <h1 className="visually-hidden">Settings</h1>
       <div className="settings-bar">
         <div className="settings-bar-text" role="status" data-testid="settings-status">
           {status === 'loading' ? 'Loading the settings…' : null}

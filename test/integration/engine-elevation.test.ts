@@ -163,7 +163,7 @@ for (const transport of ['stdio', 'socket'] as const) {
           if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
         });
         hostProc.once('exit', () => reject(new Error('host exited early')));
-        setTimeout(() => reject(new Error('host did not report')), 30_000);
+        setTimeout(() => reject(new Error('host did not report')), 30_000).unref();
       });
       assert.equal(info.transport, transport);
       assert.ok(alive(info.enginePid), 'engine running while its host lives');

@@ -11,13 +11,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { POLKIT_ACTION_ID } from '../../electron/engine-host/engine-elevation';
+import { DEB_APP_DIR, DEB_ENGINE_WRAPPER, POLKIT_ACTION_ID } from '../../electron/engine-host/engine-elevation';
 import { labGate, missing } from '../helpers/requirements';
 
 const run = promisify(execFile);
@@ -108,13 +108,13 @@ interface HostReport {
 }
 
 /** The stand-in app as nobody; with `grant`, the polkit rule's marker is in the environment pkexec passes on. */
-function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort: number): { proc: ChildProcess; report: Promise<HostReport> } {
+function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort: number, how = 'pkexec', root?: string): { proc: ChildProcess; report: Promise<HostReport> } {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/nonexistent' };
   if (grant) env.FIELDBOOT_TEST_POLKIT_GRANT = marker;
   else delete env.FIELDBOOT_TEST_POLKIT_GRANT;
   const proc = spawn(
     'setpriv',
-    ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, '--import', 'tsx', 'test/helpers/engine-elevation-host.ts', 'pkexec', stateDir, String(httpPort), String(tftpPort)],
+    ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, '--import', 'tsx', 'test/helpers/engine-elevation-host.ts', how, stateDir, String(httpPort), String(tftpPort), ...(root ? [root] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   let stderr = '';
@@ -127,7 +127,7 @@ function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort:
       if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as HostReport);
     });
     proc.once('exit', (code) => setTimeout(() => reject(new Error(`host exited (${code}) without a report: ${stderr.slice(-800)}`)), 200));
-    setTimeout(() => reject(new Error(`host did not report: ${stderr.slice(-800)}`)), 60_000);
+    setTimeout(() => reject(new Error(`host did not report: ${stderr.slice(-800)}`)), 60_000).unref();
   });
   report.catch(() => {});
   return { proc, report };
@@ -239,4 +239,71 @@ test('the deb polkit action loads in polkitd: auth_admin_keep for the active ses
   assert.match(out, /implicit inactive:\s+no\b/);
   assert.match(out, /implicit active:\s+auth_admin_keep\b/);
   assert.match(out, /org\.freedesktop\.policykit\.exec\.path -> \/opt\/FieldBoot\/resources\/linux\/fieldboot-engine/);
+});
+
+test('real pkexec through the deb\'s own action: the no-argument wrapper in /opt/FieldBoot runs the installed engine as root over stdio', { timeout: 120_000 }, async (t) => {
+  if (!labGate(t, requirements)) return;
+  assert.ok(ready, 'polkit set up');
+  if (existsSync(DEB_APP_DIR)) {
+    t.skip(`${DEB_APP_DIR} exists (a real installation): not touching it`);
+    return;
+  }
+  // The deb's layout with node standing in for the Electron binary (ELECTRON_RUN_AS_NODE means nothing to it):
+  // /opt/FieldBoot/fieldboot, resources/app.asar/dist/electron/engine.cjs, resources/boot, resources/linux/.
+  const { build } = await import('esbuild');
+  const debRule = `/etc/polkit-1/rules.d/10-fieldboot-test-deb-${marker}.rules`;
+  const stateDir = mkdtempSync(join(tmpdir(), 'fb-pkexec-deb-'));
+  const root = mkdtempSync(join(tmpdir(), 'fb-pkexec-deb-root-'));
+  writeFileSync(join(root, 'hello.txt'), 'served by the deb wrapper engine\n');
+  chmodSync(root, 0o755);
+  let proc: ChildProcess | null = null;
+  try {
+    const bundleDir = join(DEB_APP_DIR, 'resources', 'app.asar', 'dist', 'electron');
+    mkdirSync(bundleDir, { recursive: true });
+    await build({
+      entryPoints: [join(process.cwd(), 'electron/engine/main.ts')],
+      outfile: join(bundleDir, 'engine.cjs'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'error',
+      define: { 'import.meta.url': 'importMetaUrl' },
+      banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+      external: ['electron', 'dtrace-provider'],
+    });
+    symlinkSync(process.execPath, join(DEB_APP_DIR, 'fieldboot'));
+    symlinkSync(join(process.cwd(), 'resources', 'boot'), join(DEB_APP_DIR, 'resources', 'boot'));
+    mkdirSync(join(DEB_APP_DIR, 'resources', 'linux'));
+    copyFileSync(join(process.cwd(), 'resources', 'linux', 'fieldboot-engine'), DEB_ENGINE_WRAPPER);
+    chmodSync(DEB_ENGINE_WRAPPER, 0o755);
+    writeFileSync(debRule, `polkit.addRule(function (action, subject) {
+  if (action.id == "${POLKIT_ACTION_ID}" && subject.user == "nobody") return polkit.Result.YES;
+});
+`);
+    await new Promise((r) => setTimeout(r, 1500)); // polkitd rereads rules.d on change
+    const httpPort = await freeLowPort();
+    const started = startHost(true, stateDir, httpPort, await freePort(), 'pkexec-deb', root);
+    proc = started.proc;
+    const r = await started.report;
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.hostUid, NOBODY);
+    assert.equal(r.privileged, true);
+    const enginePid = r.enginePid!;
+    const cmdline = readFileSync(`/proc/${enginePid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    assert.deepEqual(cmdline.slice(1), [join(bundleDir, 'engine.cjs')], 'the installed bundle, no caller arguments');
+    const environ = readFileSync(`/proc/${enginePid}/environ`, 'utf8').split('\0').filter(Boolean).sort();
+    assert.deepEqual(environ, ['ELECTRON_RUN_AS_NODE=1', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin'], 'nothing inherited');
+    const got = await fetch(`http://127.0.0.1:${httpPort}/boot/hello.txt`);
+    assert.equal(await got.text(), 'served by the deb wrapper engine\n');
+    proc.kill('SIGKILL');
+    await until(() => !alive(enginePid), 5000, 'root engine gone after its app was killed');
+    assert.equal(await listening(httpPort), false, 'port free again');
+  } finally {
+    proc?.kill('SIGKILL');
+    rmSync(debRule, { force: true });
+    rmSync(DEB_APP_DIR, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
 });

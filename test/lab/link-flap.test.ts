@@ -268,7 +268,7 @@ test('(b) USB NIC unplugged and plugged in again: the address comes back, DHCP (
     const back = nicInfo(lab);
     assert.notEqual(back.ifindex, oldIndex, 'a new device (new ifindex), same name');
     assert.deepEqual(back.ipv4, ['10.77.0.1/24'], 'the session gave the replugged NIC its address again');
-    assert.ok(listening(lab, 'u', 67) && listening(lab, 'u', 69) && listening(lab, 't', 80), 'DHCP, TFTP and HTTP reopened');
+    assert.ok(listening(lab, 'u', 67) && listening(lab, 'u', 69) && listening(lab, 't', 80) && listening(lab, 't', 21), 'DHCP, TFTP, HTTP and FTP reopened');
     assert.equal(await lease(c0, dir), first, 'the same client gets the same address (the lease table survived)');
     assert.equal(await tftpGet(c0, '10.77.0.1', dir), HELLO, 'TFTP serves again');
     assert.equal(await httpGet(c0, 'http://10.77.0.1/boot/hello.txt'), HELLO, 'HTTP serves again');

@@ -5,7 +5,11 @@
  * (192.168.77.1) and one client namespace on a veth port (192.168.77.2).
  *
  *   sudo bash bench/http/run.sh [--size-mb 1024] [--repeat 5] [--concurrency 10] [--concurrent-repeat 3]
- *        [--nginx-sendfile on|off|both] [--chunk-kb 1024] [--sendfile-prototype] [--reuse DIR]
+ *        [--nginx-sendfile on|off|both] [--chunk-kb 1024] [--copy-path] [--reuse DIR]
+ *
+ * FieldBoot runs as shipped: bodies by sendfile(2) through native/sendfile when `npm ci` built it (the
+ * server prints which path it uses), else copied. `--copy-path` adds a second FieldBoot forced onto the
+ * read/write copy loop, to compare the two paths side by side.
  *
  * Three cases, each alternating between the servers run by run (after one checked warm-up each), so drift
  * from other load hits all alike: the whole file, one byte range (the middle half), and N clients at once
@@ -19,7 +23,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSwitch, type ClientNs, type LabSwitch } from '../../test/helpers/netns';
@@ -35,7 +39,7 @@ const { values } = parseArgs({
     'concurrent-repeat': { type: 'string', default: '3' },
     'chunk-kb': { type: 'string' },
     'nginx-sendfile': { type: 'string', default: 'on' },
-    'sendfile-prototype': { type: 'boolean', default: false },
+    'copy-path': { type: 'boolean', default: false },
     /** Keep the payload and the image in DIR between runs (made if missing, never removed). */
     reuse: { type: 'string' },
   },
@@ -130,39 +134,20 @@ function nginxContender(sendfile: 'on' | 'off', tree: string): Contender {
   };
 }
 
-function fieldbootContender(iso: string): Contender {
+/** FieldBoot's HttpServer over the image in place; `copy` forces the read/write copy path on port 8082. */
+function fieldbootContender(iso: string, copy: boolean): Contender {
+  const port = copy ? 8082 : 80;
   return {
-    name: 'FieldBoot (from the ISO)',
-    url: `http://${SERVER_IP}/iso/bench/${FILE}`,
+    name: copy ? 'FieldBoot copy path (from the ISO)' : 'FieldBoot (from the ISO)',
+    url: `http://${SERVER_IP}${copy ? `:${port}` : ''}/iso/bench/${FILE}`,
     async start(sw) {
-      const args = [process.execPath, '--import', 'tsx', join(repo, 'bench/http/serve-fieldboot.ts'), '--bind', SERVER_IP, '--port', '80', '--iso', iso, '--prefix', '/iso/bench/'];
+      const args = [process.execPath, '--import', 'tsx', join(repo, 'bench/http/serve-fieldboot.ts'), '--bind', SERVER_IP, '--port', String(port), '--iso', iso, '--prefix', '/iso/bench/'];
       if (values['chunk-kb']) args.push('--chunk-kb', values['chunk-kb']);
+      if (copy) args.push('--copy');
       const child = sw.spawn(args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-      await waitForLine(child, /ready/, 30_000);
-      return child;
-    },
-  };
-}
-
-/** Compiles bench/http/sendfile-prototype.c into the work dir (gcc and Node's headers needed). */
-function buildSendfileAddon(work: string): string {
-  const include = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
-  if (!include) throw new Error("--sendfile-prototype: Node's headers (node_api.h) not found");
-  if (!hasCommand('gcc')) throw new Error('--sendfile-prototype: gcc not found');
-  const out = join(work, 'sendfile-prototype.node');
-  const r = spawnSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', `-I${include}`, '-o', out, join(repo, 'bench/http/sendfile-prototype.c')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`gcc failed: ${r.stderr}`);
-  return out;
-}
-
-function sendfilePrototypeContender(iso: string, addon: string): Contender {
-  const path = `/iso/bench/${FILE}`;
-  return {
-    name: 'sendfile prototype (not shipped)',
-    url: `http://${SERVER_IP}:8082${path}`,
-    async start(sw) {
-      const args = [process.execPath, '--import', 'tsx', join(repo, 'bench/http/serve-sendfile-prototype.ts'), '--addon', addon, '--iso', iso, '--file', `/${FILE}`, '--bind', SERVER_IP, '--port', '8082', '--url-path', path];
-      const child = sw.spawn(args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n')) if (line.startsWith('body path:')) console.log(`${copy ? 'FieldBoot copy path' : 'FieldBoot'} ${line}`);
+      });
       await waitForLine(child, /ready/, 30_000);
       return child;
     },
@@ -296,10 +281,10 @@ async function main(): Promise<void> {
     client.exec(['ip', 'addr', 'add', CLIENT_CIDR, 'dev', client.ifname]);
 
     const sendfile = values['nginx-sendfile'];
-    const contenders: Contender[] = [fieldbootContender(iso)];
+    const contenders: Contender[] = [fieldbootContender(iso, false)];
     if (sendfile === 'on' || sendfile === 'both') contenders.push(nginxContender('on', tree));
     if (sendfile === 'off' || sendfile === 'both') contenders.push(nginxContender('off', tree));
-    if (values['sendfile-prototype']) contenders.push(sendfilePrototypeContender(iso, buildSendfileAddon(work)));
+    if (values['copy-path']) contenders.push(fieldbootContender(iso, true));
 
     // All servers run side by side on their own ports; idle ones cost nothing, and runs alternate.
     const pids = new Map<string, number | undefined>();

@@ -1,11 +1,12 @@
 /**
  * FieldBoot's HTTP server alone, for the benchmark: `node --import tsx bench/http/serve-fieldboot.ts
- * --bind 192.168.77.1 --port 80 --iso IMAGE [--prefix /iso/bench/] [--chunk-kb 256]`. Serves the image's
- * contents in place under the prefix. Prints "ready" once bound.
+ * --bind 192.168.77.1 --port 80 --iso IMAGE [--prefix /iso/bench/] [--chunk-kb 256] [--copy]`. Serves the
+ * image's contents in place under the prefix, as the product does: bodies by sendfile(2) when the
+ * fieldboot-sendfile addon is built, else copied; `--copy` forces the copy path (sendfile: false). Prints
+ * the body path in use, then "ready" once bound.
  */
 import { parseArgs } from 'node:util';
 import { openIso } from '../../electron/engine/iso/iso-image';
-import { NULL_SINK } from '../../electron/engine/log';
 import { HttpServer } from '../../electron/engine/servers/http-server';
 
 const { values } = parseArgs({
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     iso: { type: 'string' },
     prefix: { type: 'string', default: '/iso/bench/' },
     'chunk-kb': { type: 'string' },
+    copy: { type: 'boolean', default: false },
   },
 });
 if (!values.iso) throw new Error('--iso is required');
@@ -25,8 +27,10 @@ const server = new HttpServer(
     port: Number(values.port),
     mounts: [{ prefix: values.prefix, source: image.asFileSource() }],
     ...(values['chunk-kb'] ? { chunkBytes: Number(values['chunk-kb']) * 1024 } : {}),
+    ...(values.copy ? { sendfile: false } : {}),
   },
-  { emit: () => {}, logSink: NULL_SINK },
+  // The server says once which body path it uses; nothing else is printed while measuring.
+  { emit: () => {}, logSink: (e) => void (/^file bodies/.test(e.message) && console.log(`body path: ${e.message}`)) },
 );
 server.start().then(
   () => console.log('ready'),

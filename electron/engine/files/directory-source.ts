@@ -6,7 +6,7 @@
  */
 import { constants as fsConstants, promises as fsp, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { FileSource, FileStat, OpenFile } from './file-source';
+import type { FileSource, FileSpan, FileStat, OpenFile } from './file-source';
 
 /**
  * Client path -> path segments inside the root, or null when refused. Backslashes become '/', empty and
@@ -194,6 +194,12 @@ class DirectoryFile implements OpenFile {
     if (length <= 0 || position >= this.size) return 0;
     const { bytesRead } = await this.handle.read(buffer, offset, length, position);
     return bytesRead;
+  }
+
+  /** The file is one run of its own descriptor. */
+  span(start: number, end: number): FileSpan[] | null {
+    if (this.closed || start < 0 || end < start || end >= this.size) return null;
+    return [{ fd: this.handle.fd, offset: start, length: end - start + 1 }];
   }
 
   async close(): Promise<void> {

@@ -12,11 +12,26 @@ export interface FileStat {
   mtimeMs: number;
 }
 
+/** A run of a file's bytes as they lie in a real file: `length` bytes at `offset` on descriptor `fd`. */
+export interface FileSpan {
+  fd: number;
+  offset: number;
+  length: number;
+}
+
 /** An open file: ranged reads until closed. One handle per transfer (never share fds between streams). */
 export interface OpenFile {
   readonly size: number;
   /** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns bytes read (0 at EOF). */
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /**
+   * Where bytes [start, end] (inclusive) lie on disk, in order, together exactly end - start + 1 bytes, or
+   * null when some of them are not plain bytes of a file (zero-filled or inline data). A zero-copy sender
+   * (the HTTP server's sendfile path) uses it; the descriptors stay valid until close(). Optional: only
+   * sources that are byte ranges of a real file (a disk file, a file inside an ISO) have it; generated and
+   * in-memory files do not, and are read.
+   */
+  span?(start: number, end: number): FileSpan[] | null;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { FileSource, FileStat, OpenFile } from '../files/file-source';
+import type { FileSource, FileSpan, FileStat, OpenFile } from '../files/file-source';
+import { extentSpans } from '../files/file-span';
 import { readBootCatalog, type BootEntry } from './el-torito';
 import { ImageFile, ioError } from './image-file';
 import { IsoError, IsoErrorKind } from './iso-errors';
@@ -529,6 +530,12 @@ class ExtentFile implements OpenFile {
       done += n;
     }
     return done;
+  }
+
+  /** The image's own byte ranges holding [start, end] (a zero-copy sender's input); null across sparse extents. */
+  span(start: number, end: number): FileSpan[] | null {
+    if (this.closed || end >= this.size) return null;
+    return extentSpans(this.handle.fd, this.extents, start, end);
   }
 
   async close(): Promise<void> {

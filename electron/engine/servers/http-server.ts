@@ -3,7 +3,9 @@
  * path (the ISO itself), and handler mounts for dynamic routes (see http-mounts.ts). GET and HEAD (POST for
  * handlers only); one byte range per request (RFC 9110 section 14); ETag / Last-Modified validators; bodies
  * streamed from a FileSource in chunks with backpressure, on a file handle of their own, released when the
- * client goes away. Paths are cleaned once (http-request-path.ts); nothing outside a mount is reachable.
+ * client goes away. Bodies of plain files (OpenFile.span) go out with sendfile(2) instead when the optional
+ * native addon is there (http-sendfile.ts). Paths are cleaned once (http-request-path.ts); nothing outside a
+ * mount is reachable.
  * Bad requests get a 4xx and a log line; only a failed bind stops the server.
  */
 import { promises as fsp } from 'node:fs';
@@ -11,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { ErrorCode, FieldbootError } from '../../../shared/errors';
 import { nowIso, type ServiceInfo } from '../../../shared/model/engine-event';
-import type { FileStat, OpenFile } from '../files/file-source';
+import type { FileSpan, FileStat, OpenFile } from '../files/file-source';
 import { createLog, type Log } from '../log';
 import { mimeTypeFor } from './http-mime';
 import {
@@ -27,7 +29,8 @@ import {
 } from './http-mounts';
 import { parseRange } from './http-range';
 import { encodePath, parseRequestTarget } from './http-request-path';
-import { clientLabel, plainAddress, TransferReport } from './http-transfer-report';
+import { flattenSpans, loadSendfile, plainTcpFd, sendfileDisabledByEnv, sendSpans, socketFlushed, type SendfileAddon } from './http-sendfile';
+import { clientLabel, HTTP_PROGRESS_INTERVAL_MS, plainAddress, TransferReport } from './http-transfer-report';
 import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
 
@@ -61,6 +64,11 @@ export const DEFAULT_HTTP_MAX_HEADER_BYTES = 8 * 1024;
 /** POST bodies for handler mounts (installer progress callbacks are a few hundred bytes). */
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 512;
+/**
+ * Smallest body sent with sendfile(2) (when the addon is there and the file has spans). Below it the copy
+ * loop is as fast: a transfer thread and two dup()s cost about what copying a few hundred KiB does.
+ */
+export const DEFAULT_HTTP_SENDFILE_MIN_BYTES = 256 * 1024;
 
 /** Status codes used, with their RFC 9110 sections. */
 export const HttpStatus = {
@@ -102,6 +110,22 @@ export interface HttpServerOptions {
   idleTimeoutMs?: number;
   maxHeaderBytes?: number;
   maxConnections?: number;
+  /**
+   * Bodies of plain files (OpenFile.span) over plain TCP go out with sendfile(2) through the optional
+   * fieldboot-sendfile addon when it loads (default true, unless FIELDBOOT_HTTP_SENDFILE=0). false: always
+   * the read/write copy loop.
+   */
+  sendfile?: boolean;
+  /** Smallest body for the sendfile path (DEFAULT_HTTP_SENDFILE_MIN_BYTES). */
+  sendfileMinBytes?: number;
+}
+
+/** How response bodies from files went out (tests and diagnostics). */
+export interface HttpBodyCounts {
+  /** Sent by sendfile(2) from the file's descriptor. */
+  zeroCopy: number;
+  /** Read into buffers and written (generated files, small bodies, no addon). */
+  copied: number;
 }
 
 /** A file ready to send: its handle (owned by the caller until handed to the response) and validators. */
@@ -125,6 +149,10 @@ export class HttpServer implements NetworkService {
   private server: Server | null = null;
   private boundPort = 0;
   private readonly open = new Set<OpenTransfer>();
+  private sendfile: SendfileAddon | null = null;
+  private readonly sendfileMinBytes: number;
+  private readonly idleTimeoutMs: number;
+  private readonly counts: HttpBodyCounts = { zeroCopy: 0, copied: 0 };
 
   constructor(
     private readonly options: HttpServerOptions,
@@ -135,6 +163,8 @@ export class HttpServer implements NetworkService {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_HTTP_CHUNK_BYTES;
     this.bufferBudget = options.bufferBudgetBytes ?? DEFAULT_HTTP_BUFFER_BUDGET_BYTES;
     this.compiled = compileMounts(options.mounts ?? []);
+    this.sendfileMinBytes = Math.max(1, options.sendfileMinBytes ?? DEFAULT_HTTP_SENDFILE_MIN_BYTES);
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_HTTP_IDLE_TIMEOUT_MS;
   }
 
   /** Replaces the mounts (images come and go while serving). Transfers already running keep their file. */
@@ -144,6 +174,11 @@ export class HttpServer implements NetworkService {
 
   mounts(): HttpMount[] {
     return this.compiled.map((c) => c.mount);
+  }
+
+  /** How many file bodies went out by each path since start (tests and diagnostics). */
+  bodyCounts(): HttpBodyCounts {
+    return { ...this.counts };
   }
 
   /** File handles currently open for responses (tests and diagnostics). */
@@ -167,7 +202,7 @@ export class HttpServer implements NetworkService {
       noDelay: true,
     });
     // Without a 'timeout' listener Node destroys the socket: that is the wanted end for a stalled client.
-    server.setTimeout(o.idleTimeoutMs ?? DEFAULT_HTTP_IDLE_TIMEOUT_MS);
+    server.setTimeout(this.idleTimeoutMs);
     server.maxConnections = o.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => this.fail(req, res, err));
@@ -200,6 +235,19 @@ export class HttpServer implements NetworkService {
     const addr = server.address();
     this.boundPort = typeof addr === 'object' && addr ? addr.port : this.port;
     this.log.info(`listening on ${o.bindAddress}:${this.boundPort}`);
+    this.chooseBodyPath();
+  }
+
+  /** Loads the sendfile addon when wanted and says once, at debug level, which body path is in use. */
+  private chooseBodyPath(): void {
+    const why =
+      this.options.sendfile === false ? 'turned off for this server'
+      : sendfileDisabledByEnv() ? 'turned off by FIELDBOOT_HTTP_SENDFILE=0'
+      : null;
+    const load = why === null ? loadSendfile() : { addon: null, why };
+    this.sendfile = load.addon;
+    if (load.addon) this.log.debug(`file bodies of ${this.sendfileMinBytes} bytes or more go out with sendfile(2) (fieldboot-sendfile); others are copied`);
+    else this.log.debug(`file bodies are copied through user space: ${load.why}`);
   }
 
   async stop(): Promise<void> {
@@ -392,16 +440,109 @@ export class HttpServer implements NetworkService {
       }
       const length = end - start + 1;
       headers['Content-Length'] = String(length);
+      const zeroCopy = req.method === 'GET' ? this.zeroCopyPlan(req, res, s.file, start, end) : null;
+      if (zeroCopy) {
+        this.log.debug(`${client} GET ${path}: ${status} ${start}-${end}/${size} (sendfile)`);
+        await this.sendZeroCopy(req, res, status, headers, zeroCopy, path, client, length);
+        return;
+      }
       res.writeHead(status, headers);
       if (req.method === 'HEAD' || length === 0) {
         res.end();
         return;
       }
       this.log.debug(`${client} GET ${path}: ${status} ${start}-${end}/${size}`);
+      this.counts.copied++;
       await this.pump(res, s.file, start, end, new TransferReport({ protocol: 'http', client, path, size: length, emit: (e) => this.ctx.emit(e) }), path, client);
     } finally {
       await release();
     }
+  }
+
+  /**
+   * Whether bytes [start, end] of `file` can go out with sendfile(2): the addon is loaded, the body is big
+   * enough, the file lies on one real descriptor, the socket is plain TCP and this response owns it now (a
+   * pipelined response waiting its turn is not attached yet, and its bytes must follow the one before).
+   */
+  private zeroCopyPlan(req: IncomingMessage, res: ServerResponse, file: OpenFile, start: number, end: number): { addon: SendfileAddon; socketFd: number; fileFd: number; spans: number[] } | null {
+    const addon = this.sendfile;
+    if (!addon || end - start + 1 < this.sendfileMinBytes || !file.span) return null;
+    if (res.socket !== req.socket || req.socket.destroyed) return null;
+    const socketFd = plainTcpFd(req.socket);
+    if (socketFd === null) return null;
+    let spans: FileSpan[] | null;
+    try {
+      spans = file.span(start, end);
+    } catch {
+      return null;
+    }
+    const flat = spans ? flattenSpans(spans) : null;
+    if (!flat || flat.flat.reduce((a, v, i) => (i % 2 ? a + v : a), 0) !== end - start + 1) return null;
+    return { addon, socketFd, fileFd: flat.fd, spans: flat.flat };
+  }
+
+  /**
+   * Headers through node:http, flushed to the kernel, then the body by the addon from the file's descriptor
+   * while Node leaves the socket alone. TCP_CORK (nginx's tcp_nopush) holds the headers back until the first
+   * body bytes join them and keeps segments full; the addon clears it at the end. A socket that closes or an
+   * error mid-body cuts the connection, as the copy loop does; the FileEvents are the same on both paths.
+   */
+  private async sendZeroCopy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    plan: { addon: SendfileAddon; socketFd: number; fileFd: number; spans: number[] },
+    path: string,
+    client: string,
+    length: number,
+  ): Promise<void> {
+    const socket = req.socket;
+    const corked = plan.addon.cork(plan.socketFd, true) === 0;
+    res.writeHead(status, headers);
+    res.flushHeaders();
+    this.counts.zeroCopy++;
+    const report = new TransferReport({ protocol: 'http', client, path, size: length, emit: (e) => this.ctx.emit(e) });
+    if (!(await socketFlushed(socket)) || res.socket !== socket) {
+      if (corked && !socket.destroyed) plan.addon.cork(plan.socketFd, false);
+      report.fail('client disconnected before the body');
+      this.log.info(`${client} GET ${path}: client went away before the body`);
+      socket.destroy();
+      return;
+    }
+    // Node sees no writes while the addon sends: its idle timer would cut a long download. The addon
+    // enforces the same limit as a stall (no byte taken by the client for that long).
+    socket.setTimeout(0);
+    const result = await sendSpans({
+      addon: plan.addon,
+      socket,
+      socketFd: plan.socketFd,
+      fileFd: plan.fileFd,
+      spans: plan.spans,
+      stallMs: this.idleTimeoutMs,
+      uncork: corked,
+      onProgress: (n) => report.add(n),
+      progressMs: HTTP_PROGRESS_INTERVAL_MS,
+    });
+    if (result.error !== null || result.sent !== length) {
+      const why =
+        result.error === 'ECANCELED' || result.error === 'EPIPE' || result.error === 'ECONNRESET' ? `client disconnected after ${result.sent} of ${length} bytes`
+        : result.error === 'ETIMEDOUT' ? `client stalled for ${this.idleTimeoutMs} ms after ${result.sent} of ${length} bytes`
+        : result.error === 'ENODATA' ? `${path} ended after ${result.sent} of the ${length} bytes announced (the file shrank)`
+        : `sendfile failed after ${result.sent} of ${length} bytes: ${result.error ?? 'short'}`;
+      report.fail(why);
+      this.log.info(`${client} GET ${path}: ${why}`);
+      // Headers are out: the only honest signal left is cutting the connection short.
+      socket.destroy();
+      return;
+    }
+    socket.setTimeout(this.idleTimeoutMs);
+    await new Promise<void>((resolve) => {
+      res.end(() => resolve());
+      res.once('close', () => resolve());
+    });
+    if (res.writableFinished) report.end();
+    else report.fail(`client disconnected after ${report.bytes} bytes`);
   }
 
   /**
@@ -419,6 +560,10 @@ export class HttpServer implements NetworkService {
     const pool = new ChunkPool(Math.min(chunk, end - start + 1), HTTP_BUFFERS_PER_TRANSFER);
     const onClose = () => pool.close();
     res.once('close', onClose);
+    // A pipelined response waiting for its turn gets no 'close' of its own when the client goes away; its
+    // socket does.
+    const socket = res.req.socket;
+    socket.once('close', onClose);
     const readAt = async (pos: number): Promise<{ buf: Buffer; n: number } | null> => {
       const buf = await pool.take();
       if (!buf) return null;
@@ -469,6 +614,7 @@ export class HttpServer implements NetworkService {
     } finally {
       this.pumping--;
       res.off('close', onClose);
+      socket.off('close', onClose);
       pool.close();
       // A read still in flight must finish before the caller closes the handle under it.
       if (next) await next.catch(() => {});

@@ -115,6 +115,9 @@ static void call_done(napi_env env, napi_value cb, void *context, void *data) {
   Job *j = data;
   (void)context;
   j->done = 1;
+  /* Nothing can wake the thread any more: the eventfd goes now, not when the external is collected. */
+  close(j->wake);
+  j->wake = -1;
   if (env && cb) {
     napi_value argv[2], undefined;
     napi_create_int32(env, j->error, &argv[0]);

@@ -8,6 +8,7 @@ import { InterfaceTable } from './InterfaceTable';
 import { ServingStatus } from './ServingStatus';
 import { AddressOffer, assignProblem } from './AddressOffer';
 import { PreflightList } from './PreflightList';
+import { DhcpCheck } from './DhcpCheck';
 import { usePreflight } from './use-preflight';
 import { DEFAULT_ASSIGN_ADDRESS } from '../../../../shared/net/ipv4-cidr';
 import './network.css';
@@ -81,6 +82,7 @@ export function NetworkScreen() {
       </Panel>
       <div className={`network-columns ${showPreflight ? '' : 'is-single'}`}>
         <Panel title="Boot services" testId="dhcp-panel">
+          {!locked ? <DhcpCheck iface={nic ? nic.name : null} linkUp={!!nic?.linkUp} mode={dhcpMode} onMode={setDhcpMode} /> : null}
           <DhcpSettings mode={dhcpMode} range={range} nic={nic} disabled={locked} onMode={setDhcpMode} onRange={setRange} />
         </Panel>
         {showPreflight ? (

@@ -194,7 +194,10 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         child.stdin?.on('error', () => {}); // EPIPE when the engine died; 'exit' reports it
         child.stdout?.on('data', (d: Buffer) => decoder.push(d));
         child.once('exit', (code, signal) => {
-          reject(beforeReady(code, signal));
+          const err = beforeReady(code, signal);
+          // Before its hello, the exit's story is the launch plan's (a dismissed prompt), for 'exit' listeners too.
+          if (!this.helloMessage) this.fatal ??= err.toInfo();
+          reject(err);
           this.onExit(child, code, signal, stderrTail);
           resolveGone();
         });
@@ -208,7 +211,11 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         child.once('exit', (code, signal) => {
           childExit = { code, signal };
           r();
-          if (!connected) abort.abort(beforeReady(code, signal));
+          if (!connected) {
+            const err = beforeReady(code, signal);
+            this.fatal ??= err.toInfo();
+            abort.abort(err);
+          }
         }),
       );
       const finish = async () => {

@@ -94,6 +94,10 @@ test('missing rights: a dismissed prompt is a failed start with what to do; the 
 
     await assert.rejects(s.controller.startServing({ interface: 'lo', dhcpMode: 'off', isos: [] }), (e: unknown) => e instanceof FieldbootError && e.code === ErrorCode.NoPrivilege);
     const failed = s.controller.getState();
+    // Every state pushed on the way says the same thing: no 'engine died' flash before the real reason.
+    const failures = s.states.filter((st) => st.phase === 'failed');
+    assert.ok(failures.length > 0);
+    for (const st of failures) assert.equal(st.error?.code, ErrorCode.NoPrivilege, st.error?.message);
     assert.equal(failed.phase, 'failed');
     assert.equal(failed.error?.code, ErrorCode.NoPrivilege);
     assert.match(failed.error!.message, /password prompt was closed/);

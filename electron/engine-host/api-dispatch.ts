@@ -42,7 +42,7 @@ function parseVoid(raw: unknown): void {
 // Longest names seen in practice are Windows adapter names ("Ethernet adapter ..."); 256 bounds abuse only.
 const MAX_TEXT = 256;
 const MAX_LIST = 64;
-const START_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'range', 'root', 'isos', 'allow', 'assignAddress'] satisfies (keyof StartRequest)[]);
+const START_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'range', 'root', 'isos', 'allow', 'assignAddress', 'images', 'profile'] satisfies (keyof StartRequest)[]);
 const PREFLIGHT_KEYS: ReadonlySet<string> = new Set(['interface', 'dhcpMode', 'assignAddress'] satisfies (keyof PreflightRequest)[]);
 const DHCP_MODES: ReadonlySet<string> = new Set(Object.values(DhcpMode));
 
@@ -72,6 +72,8 @@ export function parseStartRequest(raw: unknown): StartRequest {
   if (r.allow !== undefined) request.allow = textList(r.allow, 'allow');
   // Empty: the technician cleared the field, i.e. "do not assign".
   if (r.assignAddress !== undefined && r.assignAddress !== '') request.assignAddress = text(r.assignAddress, 'assignAddress');
+  if (r.images !== undefined) request.images = Array.isArray(r.images) && r.images.length === 0 ? [] : textList(r.images, 'images');
+  if (r.profile !== undefined) request.profile = r.profile === null ? null : text(r.profile, 'profile');
   return request;
 }
 

@@ -158,7 +158,7 @@ export class AppController implements AppBackend {
     return this.serial(async () => {
       if (this.state.phase === 'serving') throw new FieldbootError(ErrorCode.AlreadyServing, `already serving on ${this.state.interface}`);
       // The Settings screen's saved values (ports, pool, loader...) apply from this start on.
-      const config = applySettings(this.toConfig(request), await this.settings().load());
+      const config = applySettings(await this.withLibrary(this.toConfig(request), request), await this.settings().load());
       let hadIpv4 = false;
       if (config.assignAddress) {
         // Checked here too, so a typo or an overlapping subnet is refused before the engine starts.
@@ -226,6 +226,45 @@ export class AppController implements AppBackend {
     await this.clients.close().catch(() => {});
     this.unsubscribeLibrary?.();
     this.listeners.clear();
+  }
+
+  /**
+   * What the app serves: the library's images (the ones dropped on the window) and the wizard's profile.
+   * Explicit `isos` (the CLI's `serve --ui --iso`) are kept; library images come beside them.
+   */
+  private async withLibrary(config: ServeConfig, request: StartRequest): Promise<ServeConfig> {
+    const out: ServeConfig = { ...config };
+    if (request.images !== undefined || request.isos === undefined) {
+      const library = await this.images();
+      await library.recheck();
+      const all = library.list();
+      let chosen: LibraryImage[];
+      if (request.images === undefined) {
+        chosen = all.filter((i) => !i.missing);
+      } else {
+        chosen = request.images.map((id) => {
+          const image = all.find((i) => i.id === id);
+          if (!image) throw new FieldbootError(ErrorCode.BadOption, `no image "${id}" in the library`, 'Add the image again on the Images screen.');
+          return image;
+        });
+      }
+      const gone = chosen.filter((i) => i.missing);
+      if (gone.length) {
+        throw new FieldbootError(ErrorCode.FileNotFound, `the image file ${gone.map((i) => i.path).join(', ')} is gone`, 'Plug the disk that holds it back in, or remove the image from the Images screen.');
+      }
+      out.isos = [...new Set([...config.isos, ...chosen.map((i) => i.path)])];
+    }
+    if (request.profile === null) delete out.profile;
+    else if (request.profile !== undefined) {
+      const file = this.profiles().fileFor(request.profile);
+      try {
+        await this.profiles().get(request.profile);
+      } catch (err) {
+        throw new FieldbootError(ErrorCode.ProfileInvalid, `the answer-file profile "${request.profile}" cannot be used: ${(err as Error).message}`, 'Open it in the Answer file tab and save it again, or pick another.');
+      }
+      out.profile = file;
+    }
+    return out;
   }
 
   async listImages(): Promise<LibraryImage[]> {

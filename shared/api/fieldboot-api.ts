@@ -85,6 +85,13 @@ export interface StartRequest {
   allow?: string[];
   /** "10.77.0.1/24": given to the interface for the session when it has no IPv4 (removed on stop). */
   assignAddress?: string;
+  /**
+   * Image library ids to serve (beside `isos`). Omitted, with `isos` omitted too: every library image whose
+   * file is there. An empty list serves no image (a plain boot tree, or loaders only).
+   */
+  images?: string[];
+  /** A saved profile (the wizard's) by name: armed machines install unattended with it. null: none. */
+  profile?: string | null;
 }
 
 /** A saved install profile as listed: <stateDir>/profiles/<name>.json. */

@@ -307,3 +307,50 @@ test('real pkexec through the deb\'s own action: the no-argument wrapper in /opt
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the deb maintainer scripts, filled in as electron-builder does, install the polkit action polkitd then reads, and remove it', { timeout: 60_000 }, async (t) => {
+  if (!labGate(t, requirements)) return;
+  assert.ok(ready, 'polkit set up');
+  if (existsSync(DEB_APP_DIR) || existsSync('/usr/bin/fieldboot')) {
+    t.skip('a FieldBoot installation exists here: not touching it');
+    return;
+  }
+  // electron-builder (FpmTarget writeConfigFile) replaces ${name} macros and refuses unknown ones.
+  const macros: Record<string, string> = { executable: 'fieldboot', sanitizedProductName: 'FieldBoot' };
+  const fill = (file: string) =>
+    readFileSync(join(process.cwd(), 'resources', 'linux', file), 'utf8').replace(/\$\{([a-zA-Z]+)\}/g, (_m, name: string) => {
+      const v = macros[name];
+      if (v === undefined) throw new Error(`${file}: macro ${name} is not one electron-builder defines`);
+      return v;
+    });
+  const scripts = mkdtempSync(join(tmpdir(), 'fb-deb-scripts-'));
+  const hadPolicy = existsSync(policyTarget);
+  try {
+    writeFileSync(join(scripts, 'postinst'), fill('after-install.sh'), { mode: 0o755 });
+    writeFileSync(join(scripts, 'postrm'), fill('after-remove.sh'), { mode: 0o755 });
+    // The package's files as dpkg would have unpacked them.
+    mkdirSync(join(DEB_APP_DIR, 'resources', 'linux'), { recursive: true });
+    writeFileSync(join(DEB_APP_DIR, 'fieldboot'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    copyFileSync(join(process.cwd(), 'resources', 'linux', 'fieldboot-engine'), DEB_ENGINE_WRAPPER);
+    chmodSync(DEB_ENGINE_WRAPPER, 0o644); // the script makes it executable
+    copyFileSync(policySource, join(DEB_APP_DIR, 'resources', 'linux', `${POLKIT_ACTION_ID}.policy`));
+    rmSync(policyTarget, { force: true });
+    await run('bash', [join(scripts, 'postinst'), 'configure']);
+    assert.equal(readFileSync(policyTarget, 'utf8'), readFileSync(policySource, 'utf8'));
+    assert.equal((await run('stat', ['-c', '%a %U', DEB_ENGINE_WRAPPER])).stdout.trim(), '755 root');
+    assert.equal((await run('readlink', ['/usr/bin/fieldboot'])).stdout.trim(), `${DEB_APP_DIR}/fieldboot`);
+    let out = '';
+    await until(async () => {
+      out = await run('pkaction', ['--action-id', POLKIT_ACTION_ID, '--verbose']).then((r) => r.stdout, () => '');
+      return out.includes('auth_admin_keep');
+    }, 10_000, 'polkitd reading the installed action');
+    await run('bash', [join(scripts, 'postrm'), 'remove']);
+    assert.equal(existsSync(policyTarget), false, 'policy removed');
+    assert.equal(existsSync('/usr/bin/fieldboot'), false, 'command removed');
+  } finally {
+    rmSync('/usr/bin/fieldboot', { force: true });
+    rmSync(DEB_APP_DIR, { recursive: true, force: true });
+    rmSync(scripts, { recursive: true, force: true });
+    if (hadPolicy && !existsSync(policyTarget)) copyFileSync(policySource, policyTarget);
+  }
+});

@@ -136,11 +136,10 @@ test('(a) cable out and back: link down and up are reported, and DHCP and TFTP s
     assert.equal(after, before, 'the same client gets the same address after the flap');
     assert.equal(await tftpGet(c0, '192.168.77.1', dir), HELLO, 'TFTP serves after the flap');
     const links = srv.events().filter((e): e is LinkEvent => e.type === 'link');
-    assert.deepEqual(
-      links.map((e) => e.state),
-      ['down', 'up'],
-      `one down, one up: ${JSON.stringify(links)}`,
-    );
+    // Down (its detail may change while it lasts, e.g. set up before the carrier returns), then one up.
+    const states = links.map((e) => e.state);
+    assert.ok(states.length >= 2 && states.at(-1) === 'up' && states.slice(0, -1).every((x) => x === 'down'), `down..., then up: ${JSON.stringify(links)}`);
+    assert.ok(links.slice(0, -1).every((e) => e.since === down.since), 'one outage: every down event keeps its start time');
     t.diagnostic(`link down reported ${downSeenMs} ms after ip link set down; up ${Date.parse(up.time) - plugged} ms after up`);
   } finally {
     await srv?.stop();

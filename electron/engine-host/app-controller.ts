@@ -171,6 +171,8 @@ export class AppController implements AppBackend {
       this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
       this.lastConfig = config;
       this.servedImages = [];
+      // Counters are per session; lease events count as proxyDHCP in proxy mode.
+      this.diagnosticsLog.resetCounters(config.dhcpMode);
       try {
         const ready = await this.host.start(config);
         const profile = await this.profileInfo(config);

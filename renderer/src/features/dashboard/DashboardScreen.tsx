@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { DiagnosticsExport, ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
+import type { DiagnosticsExport, FieldbootApi, ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
 import { ALL_CLIENT_STAGES, CLIENT_STAGE_LABELS } from '../../../../shared/clients/client-stages';
 import { serviceStatuses, type ServiceStatus } from '../../../../shared/diagnostics-services';
 import type { ErrorInfo } from '../../../../shared/errors';
@@ -30,6 +30,12 @@ const PHASE_TITLES: Record<ServingPhase, string> = {
 
 const DHCP_MODE_LABELS: Record<string, string> = { full: 'Full DHCP (leases addresses)', proxy: 'Proxy DHCP (boot answers only)', off: 'Off (another server does PXE)' };
 
+/**
+ * The image files the last session served, per API for the app's lifetime: the dashboard's Start serves them
+ * again (a session started with `serve --iso` keeps its images across a stop and a start from here).
+ */
+const lastServedImages = new WeakMap<FieldbootApi, string[]>();
+
 function Fact({ label, children, testId }: { label: string; children: ReactNode; testId: string }) {
   return (
     <div className="dash-fact">
@@ -45,11 +51,16 @@ function ServingSummary({ state }: { state: ServingState }) {
   const busy = useFieldboot((s) => s.busy);
   const actionError = useFieldboot((s) => s.actionError);
   const { startServing, stopServing } = useFieldbootActions();
+  const api = useFieldboot((s) => s.api);
+  const images = state.images ?? [];
+  useEffect(() => {
+    if (state.phase === 'serving') lastServedImages.set(api, images.map((i) => i.file));
+  }, [api, state.phase, images]);
+  const again = lastServedImages.get(api) ?? [];
   const active = state.phase === 'serving' || state.phase === 'starting' || state.phase === 'stopping';
   // A bare NIC needs the Network tab's address offer; the dashboard restarts only what can start as it is.
   const canStart = !active && !busy && nic !== undefined && nic.ipv4.length > 0;
   const address = state.assignedAddress ?? (state.serverIp ? state.serverIp : null);
-  const images = state.images ?? [];
   const extraError = actionError && actionError.message !== state.error?.message ? actionError : null;
   return (
     <Panel title="Serving" testId="dash-summary">
@@ -59,7 +70,14 @@ function ServingSummary({ state }: { state: ServingState }) {
           {PHASE_TITLES[state.phase]}
         </h1>
         <div className="dash-actions">
-          <button type="button" className="serve-button is-start" data-testid="dash-start" disabled={!canStart} onClick={() => void startServing()}>
+          <button
+            type="button"
+            className="serve-button is-start"
+            data-testid="dash-start"
+            disabled={!canStart}
+            onClick={() => void startServing(again.length ? { isos: again } : undefined)}
+            title={again.length ? `Serves again: ${again.join(', ')}` : undefined}
+          >
             {selected ? `Start on ${selected}` : 'Start serving'}
           </button>
           <button
@@ -97,7 +115,7 @@ function ServingSummary({ state }: { state: ServingState }) {
               {state.profile.target ? <span className="muted"> → {state.profile.target}</span> : null}
             </>
           ) : state.phase === 'serving' ? (
-            <span className="muted">none: armed machines get the installer's own questions</span>
+            <span className="muted" title="Armed machines get the installer's own questions">none</span>
           ) : (
             '—'
           )}
@@ -129,7 +147,8 @@ function ServingSummary({ state }: { state: ServingState }) {
 function counterText(s: ServiceStatus): string {
   return s.counters
     .filter((c) => c.value > 0)
-    .map((c) => (c.label === 'bytes sent' ? `${formatBytes(c.value)} sent` : `${c.value} ${c.label}`))
+    // "1 lease", "2 leases": the labels are plurals.
+    .map((c) => (c.label === 'bytes sent' ? `${formatBytes(c.value)} sent` : `${c.value} ${c.value === 1 && c.label.endsWith('s') ? c.label.slice(0, -1) : c.label}`))
     .join(' · ');
 }
 
@@ -143,13 +162,13 @@ function ServiceCards({ state, store }: { state: ServingState; store: LogStore }
           <li key={s.id} className={`dash-service kind-${s.kind}`} data-testid={`dash-service-${s.id}`} data-kind={s.kind}>
             <div className="dash-service-head">
               <span className="dash-service-name">{s.label}</span>
+              {s.listening.length > 0 ? (
+                <span className="mono dash-service-where" data-testid="dash-service-where">
+                  {s.listening.join(', ')}
+                </span>
+              ) : null}
               <span className="dash-service-kind">{s.kind}</span>
             </div>
-            {s.listening.length > 0 ? (
-              <p className="mono dash-service-where" data-testid="dash-service-where">
-                {s.listening.join(', ')}
-              </p>
-            ) : null}
             {s.kind === 'failed' && s.error ? (
               <p className="dash-service-error" role="alert" data-testid="dash-service-error">
                 {s.error.message}
@@ -243,12 +262,12 @@ export function DashboardScreen() {
       <div className="dashboard" data-testid="dashboard">
         <div className="dash-top">
           <ServingSummary state={state} />
+          <ServiceCards state={state} store={log} />
           <div className="dash-side">
             <StageCounts />
             <ExportDiagnostics />
           </div>
         </div>
-        <ServiceCards state={state} store={log} />
         <LogPanel store={log} />
       </div>
     </ClientsProvider>

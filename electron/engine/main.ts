@@ -156,6 +156,12 @@ async function handle(cmd: HostCommand): Promise<void> {
 let queue: Promise<void> = Promise.resolve();
 const decoder = new LineDecoder<HostCommand>(
   (cmd) => {
+    // A heartbeat never waits behind a slow command (a start opening big ISOs, a 3 s DHCP probe): queued,
+    // it would arrive late and the watchdog would end a healthy engine.
+    if (cmd.type === 'heartbeat') {
+      lastHeartbeat = Date.now();
+      return;
+    }
     queue = queue.then(() => handle(cmd)).catch((err) => send({ type: 'log', level: 'error', subsystem: 'ENGINE', message: String(err) }));
   },
   (line) => send({ type: 'log', level: 'warn', subsystem: 'ENGINE', message: `unreadable command: ${line.slice(0, 120)}` }),

@@ -64,6 +64,11 @@ test('web mode: link down shows the banner with its time, and it clears with "Re
     await row.click();
     await page.getByTestId('dhcp-mode-off').check();
     await page.getByTestId('serve-button').click();
+    // Serving switches the app to the Dashboard (once, as the phase turns); the link banner lives in the
+    // Network screen's status, so go back there. Starting is slow on a loaded machine: a generous wait.
+    await page.locator('[data-testid="nav-dashboard"][aria-selected="true"], [data-testid="serving-phase"][data-phase="serving"]').first().waitFor({ timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    await page.getByTestId('nav-network').click();
     await waitPhase(page, 'serving');
     assert.equal(await page.getByTestId('link-banner').count(), 0, 'no banner while the link is up');
 

@@ -144,6 +144,9 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
     await br0.click();
     await page.getByTestId('dhcp-mode-full').check();
     await page.getByTestId('serve-button').click();
+    // Once serving the app may move on to the Dashboard: the state is read on the Network screen.
+    await page.locator('[data-testid="serving-phase"][data-phase="serving"], [data-testid="nav-dashboard"][aria-selected="true"]').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('nav-network').click();
     await waitPhase(page, 'serving');
     assert.match((await page.getByTestId('serving-detail').textContent()) ?? '', /192\.168\.77\.100-192\.168\.77\.120/);
 

@@ -20,12 +20,19 @@ export function App({ store, mode }: { store: FieldbootStore; mode: ApiMode }) {
   useEffect(() => store.getState().connect(), [store]);
   const [screen, setScreen] = useState<Screen>('network');
   const imageCount = useStore(store, (s) => s.images.length);
-  // Network is where a session is set up; once it serves, the dashboard is what to watch. Switch there when
-  // serving begins (or is found running), but only from the Network screen: never pull someone out of the wizard.
-  const phase = useStore(store, (s) => s.serving.phase);
-  useEffect(() => {
-    if (phase === 'serving') setScreen((current) => (current === 'network' ? 'dashboard' : current));
-  }, [phase]);
+  // Network is where a session is set up; the dashboard is what to watch while it serves. The app opens on
+  // the dashboard when it finds a session serving (started by `serve --interface`, another window, a restart),
+  // only from the Network screen. A Start clicked on the Network screen (busy) stays there: its status shows
+  // the outcome, and the Dashboard tab is one click away.
+  useEffect(
+    () =>
+      store.subscribe((s, prev) => {
+        if (s.serving.phase === 'serving' && prev.serving.phase !== 'serving' && !s.busy && !prev.busy) {
+          setScreen((current) => (current === 'network' ? 'dashboard' : current));
+        }
+      }),
+    [store],
+  );
   // A drop anywhere adds the files and shows where they went.
   const onFiles = useCallback(
     (files: File[]) => {

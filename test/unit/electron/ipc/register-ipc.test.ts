@@ -26,6 +26,7 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     'listClients', 'getClient', 'armClients', 'disarmClients', 'clearFinishedClients', 'exportClients',
     'runPreflight',
     'getLog', 'exportDiagnostics',
+    'getSettings', 'saveSettings',
   ].sort());
   // pathForFile is webUtils.getPathForFile, with '' (a File made in the page) turned into null.
   assert.equal(api.pathForFile?.({ path: '/isos/rocky.iso' } as never), '/isos/rocky.iso');

@@ -7,7 +7,8 @@
  * (b) a USB NIC unplugged and plugged in again: the veth is deleted and made again with the same name (a new
  *     ifindex), slowly (the watch sees it gone) and within one poll (it sees a new device). The session had given
  *     the bare interface 10.77.0.1/24; it gives it again, and DHCP (same client, same address: the lease table
- *     survived), TFTP and HTTP (curl) serve again.
+ *     survived), TFTP and HTTP (curl) serve again. An address flushed off the NIC is given back, sockets kept.
+ * (b2) a port taken while the NIC was away: the reopen fails, nothing stays half-open, and a later poll resumes.
  *
  * Topology: the switch namespace holds br0 (no address) with the server's veth pair fbs0 <-> fbs0p on it, and
  * a client namespace with a veth port on br0.
@@ -295,6 +296,56 @@ test('(b) USB NIC unplugged and plugged in again: the address comes back, DHCP (
     assert.ok(srv.events.some((e) => e.type === 'stopped'));
     assert.deepEqual(nicInfo(lab).ipv4, [], 'stop removed the address from the replugged NIC');
   } finally {
+    await srv?.stop();
+    lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('(b2) a port taken while the NIC was away: nothing stays half-open (TFTP closed again), the retry resumes once it is free', { timeout: 120_000 }, async (t) => {
+  if (!labGate(t, { root: true, commands: ['ip', 'ss', 'tftp', 'curl', 'python3'] })) return;
+  const lab = createSwitch({ prefix: 'fblr', serverCidr: null });
+  const dir = mkdtempSync(join(tmpdir(), 'fb-linkretry-'));
+  let srv: ReturnType<typeof startSessionRunner> | null = null;
+  let holder: ReturnType<LabSwitch['spawn']> | null = null;
+  try {
+    mkdirSync(join(dir, 'root'));
+    writeFileSync(join(dir, 'root', 'hello.txt'), HELLO);
+    plugServerNic(lab, null);
+    const c0 = lab.addVethClient('c0');
+    c0.exec(['ip', 'addr', 'add', '10.77.0.50/24', 'dev', c0.ifname]);
+    srv = startSessionRunner(lab, dir, { interface: SERVER_IF, dhcpMode: 'off', root: join(dir, 'root'), isos: [], allow: [], stateDir: join(dir, 'state'), assignAddress: '10.77.0.1/24' });
+    await srv.waitFor((e): e is EngineEvent => e.type === 'ready', 30_000);
+
+    const unplugged = Date.now();
+    lab.exec(['ip', 'link', 'del', SERVER_IF]);
+    await srv.waitFor(isLink('gone', unplugged - 1000), LINK_TIMEOUT_MS);
+    // Someone listens on the HTTP port (every address) while the NIC is out. TFTP reopens first, then HTTP
+    // fails: TFTP must be closed again.
+    holder = lab.spawn(['python3', '-c', 'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_STREAM)\ns.bind(("0.0.0.0",80))\ns.listen()\nprint("held",flush=True)\ntime.sleep(120)']);
+    await new Promise<void>((resolve, reject) => {
+      holder!.stdout!.once('data', () => resolve());
+      holder!.once('exit', (code) => reject(new Error(`port holder exited (${code})`)));
+    });
+    const replugged = Date.now();
+    plugServerNic(lab, null);
+    const stuck = await srv.waitFor((e): e is LinkEvent => isLink('down', replugged - 1000)(e) && /cannot reopen/.test(e.detail), LINK_TIMEOUT_MS);
+    assert.match(stuck.detail, /80/, `the reason names the port: ${stuck.detail}`);
+    assert.deepEqual(nicInfo(lab).ipv4, ['10.77.0.1/24'], 'the address is back already');
+    // Read right after the event: the next retry (which opens TFTP for a moment again) is a poll away.
+    assert.equal(listening(lab, 'u', 69), false, 'TFTP is not left open without HTTP');
+
+    const freed = Date.now();
+    holder.kill('SIGKILL');
+    const up = await srv.waitFor(isLink('up', freed - 1000), LINK_TIMEOUT_MS);
+    assert.equal(up.resumed, true);
+    assert.equal(await tftpGet(c0, '10.77.0.1', dir), HELLO);
+    assert.equal(await httpGet(c0, 'http://10.77.0.1/boot/hello.txt'), HELLO);
+    const warnings = srv.events.filter((e) => e.type === 'log' && e.level === 'warn' && /cannot reopen/.test(e.message));
+    assert.equal(warnings.length, 1, 'the same failure is logged once, not every second');
+    t.diagnostic(`resumed ${Date.parse(up.time) - freed} ms after the port was freed`);
+  } finally {
+    holder?.kill('SIGKILL');
     await srv?.stop();
     lab.destroy();
     rmSync(dir, { recursive: true, force: true });

@@ -86,6 +86,9 @@ test('web mode: the network screen lists br0 with its address, and Stop/Start ch
 
     await page.goto(url);
     assert.equal(await page.getByTestId('api-mode').textContent(), 'Web mode');
+    // Found serving, the app opens on the Dashboard (test/ui/dashboard.test.ts); this test is about the Network screen.
+    await page.locator('[data-testid="nav-dashboard"][aria-selected="true"], [data-testid="serving-phase"][data-phase="failed"]').first().waitFor({ timeout: 30_000 });
+    if ((await page.getByTestId('nav-dashboard').getAttribute('aria-selected')) === 'true') await page.getByTestId('nav-network').click();
 
     // The interface list is the namespace's: br0 with its address and its real MAC.
     const br0 = page.locator('[data-testid="interface-row"][data-name="br0"]');

@@ -41,6 +41,7 @@ import type { DhcpProbeReport } from '../../shared/model/dhcp-probe';
 import type { DiagnosticsExport, ServedImageInfo, ServedProfileInfo } from '../../shared/api/fieldboot-api';
 import type { LogSnapshot } from '../../shared/diagnostics-log';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DiagnosticsLog } from './diagnostics-log';
 import { buildDiagnostics, collectVersions, exportResult, type DiagnosticsBundle } from './diagnostics-export';
@@ -254,7 +255,16 @@ export class AppController implements AppBackend {
       if (gone.length) {
         throw new FieldbootError(ErrorCode.FileNotFound, `the image file ${gone.map((i) => i.path).join(', ')} is gone`, 'Plug the disk that holds it back in, or remove the image from the Images screen.');
       }
-      out.isos = [...new Set([...config.isos, ...chosen.map((i) => i.path)])];
+      // The library keeps real paths; a --iso given on the command line may be the same file by another name.
+      const real = (p: string): string => {
+        try {
+          return realpathSync(p);
+        } catch {
+          return p;
+        }
+      };
+      const given = new Set(config.isos.map(real));
+      out.isos = [...config.isos, ...chosen.map((i) => i.path).filter((p) => !given.has(real(p)))];
     }
     if (request.profile === null) delete out.profile;
     else if (request.profile !== undefined) {

@@ -110,7 +110,8 @@ async function serveUi(cmd: ServeCommand, config: ServeConfig, out: (e: EngineEv
   }
   const { AppController } = await import('../../engine-host/app-controller');
   const { createToken, startWebServer } = await import('../../engine-host/web-server');
-  const { interface: _i, dhcpMode: _d, isos: _s, allow: _a, ...base } = config;
+  // --iso and --allow given with --ui apply to every start from the browser (beside the library's images).
+  const { interface: _i, dhcpMode: _d, ...base } = config;
   const controller = new AppController({ baseConfig: base });
   controller.subscribe((push) => {
     if (push.type === 'event') out(push.event);

@@ -59,6 +59,12 @@ export interface FieldbootState {
   events: LoggedEvent[];
   /** The serving interface's link as last reported while serving (null: nothing reported, or a new session). */
   link: LinkEvent | null;
+  /**
+   * The saved answer-file profile Start serves with: a name, null for none (interactive installs), or
+   * undefined until the technician (or the first profile list) picks one.
+   */
+  serveProfile: string | null | undefined;
+  setServeProfile(name: string | null): void;
   /** The image library, as the backend last told it. */
   images: LibraryImage[];
   imagesStatus: LoadStatus;
@@ -198,6 +204,11 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
       actionError: null,
       events: [],
       link: null,
+      serveProfile: undefined,
+      setServeProfile(name) {
+        if (isActive(get().serving)) return;
+        set({ serveProfile: name });
+      },
       images: [],
       imagesStatus: 'loading',
       imagesError: null,
@@ -245,7 +256,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
       },
 
       async startServing(options) {
-        const { selectedInterface, dhcpMode, range, busy } = get();
+        const { selectedInterface, dhcpMode, range, busy, serveProfile } = get();
         if (busy || selectedInterface === null) return;
         set({ busy: true, actionError: null });
         const trimmed = range.trim();
@@ -257,6 +268,7 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
           ...(options?.assignAddress ? { assignAddress: options.assignAddress } : {}),
           // The dashboard's Start serves again the images the last session served.
           ...(options?.isos?.length ? { isos: options.isos } : {}),
+          ...(serveProfile !== undefined ? { profile: serveProfile } : {}),
         });
         if (r.ok) applyServing(r.value);
         // A failed start usually arrives as a "failed" state push too; keep the error either way.

@@ -9,6 +9,7 @@ import { ServingStatus } from './ServingStatus';
 import { AddressOffer, assignProblem } from './AddressOffer';
 import { PreflightList } from './PreflightList';
 import { DhcpCheck } from './DhcpCheck';
+import { ServePlan } from './ServePlan';
 import { usePreflight } from './use-preflight';
 import { DEFAULT_ASSIGN_ADDRESS } from '../../../../shared/net/ipv4-cidr';
 import './network.css';
@@ -59,6 +60,7 @@ export function NetworkScreen() {
         onStart={() => void startServing(assignAddress ? { assignAddress } : undefined)}
         onStop={() => void stopServing()}
       />
+      <ServePlan disabled={locked} />
       <Panel
         title="Network interface"
         testId="interfaces-panel"

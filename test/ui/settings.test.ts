@@ -168,7 +168,7 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-next-start').waitFor();
     assert.match((await page.getByTestId('settings-next-start').textContent()) ?? '', /apply on next start/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
     assert.equal(overflow, 0, 'no horizontal scrollbar at 1366x768');
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'settings.png') });
 

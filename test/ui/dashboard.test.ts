@@ -3,15 +3,17 @@
  *   - `serve --ui --interface br0 --iso <Rocky 9 layout> --profile <profile with a root hash>` is found
  *     running: the app opens on the Dashboard, which names the interface, address, DHCP mode and range,
  *     the image with its id and family, the profile, and each service listening where `ss` says;
- *   - Stop from the dashboard; Start with another process holding the TFTP port: the TFTP card says
- *     failed with "already in use"; the port freed, Start again from the dashboard: serving, the same image;
+ *   - the ISO is put in the image library and the profile saved (API calls from the page, as the Images and
+ *     Answer file tabs do); Stop from the dashboard; Start with another process holding the TFTP port: the
+ *     TFTP card says failed with "already in use"; the port freed, Start again from the dashboard: serving,
+ *     the same image under the same id;
  *   - a real client (busybox udhcpc in a client namespace) gets a lease, fetches the loader with tftp-hpa,
  *     asks for a missing file, and fetches over HTTP with curl: the service counters, the machines-per-stage
  *     counts and the log update;
  *   - the log filters: by level (debug >= info >= warn, warn shows only warn/error), and by the client's MAC
  *     typed in another notation (its TFTP lines are found though the TFTP server only knows its address);
- *   - "Export diagnostics" downloads a zip: `unzip -t` passes, the log names the MAC, the profile's hash and
- *     the web UI token are in none of its bytes or files;
+ *   - "Export diagnostics" downloads a zip: `unzip -t` passes, the log names the MAC, the saved profile is in
+ *     it with its hash removed, and the hash and the web UI token are in none of its bytes or files;
  *   - Stop. Screenshot at 1366x768: test-results/ui/dashboard.png (serving, after the client's traffic).
  */
 import assert from 'node:assert/strict';
@@ -130,7 +132,8 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     const image = page.getByTestId('dash-image');
     await image.waitFor();
     assert.equal(await image.getAttribute('data-family'), 'rocky');
-    assert.match((await image.getAttribute('data-id')) ?? '', /^rocky-9-3-x86-64-[0-9a-f]{8,}$/);
+    const imageId = (await image.getAttribute('data-id')) ?? '';
+    assert.match(imageId, /^rocky-9-3-x86-64-[0-9a-f]{8,}$/);
     assert.match((await page.getByTestId('dash-profile').textContent()) ?? '', /dash-lab/);
     const udp = lab.exec(['ss', '-Hlnu']);
     for (const s of ['dhcp', 'tftp', 'http', 'ftp']) assert.equal(await page.getByTestId(`dash-service-${s}`).getAttribute('data-kind'), 'listening', s);
@@ -139,6 +142,17 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     assert.match((await page.getByTestId('dash-service-proxy').getAttribute('data-kind')) ?? '', /listening|off/);
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'dashboard-found-serving.png') });
+
+    // The app's own Start serves the image library and the saved profile (not the command line's --iso):
+    // put the ISO in the library and save the profile through the API, as the Images and Answer file tabs would.
+    const call = (channel: string, body: unknown) =>
+      page.evaluate(
+        async ({ channel, body, token }) =>
+          (await fetch(`/api/call/${channel}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ ok: boolean }>,
+        { channel, body, token },
+      );
+    assert.equal((await call('images:add', { path: iso.path })).ok, true);
+    assert.equal((await call('profiles:save', { profile })).ok, true);
 
     // --- Stop, then a start that fails on a taken TFTP port, then a start from the dashboard that serves.
     await page.getByTestId('dash-stop').click();
@@ -161,8 +175,8 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     await page.getByTestId('dash-start').click();
     await waitPhase(page, 'serving');
     assert.equal(await page.getByTestId('dash-service-tftp').getAttribute('data-kind'), 'listening');
-    // The dashboard's Start serves the last session's image again.
-    assert.equal(await page.getByTestId('dash-image').getAttribute('data-family'), 'rocky');
+    // The dashboard's Start serves the library: the same image, under the same id.
+    assert.equal(await page.getByTestId('dash-image').getAttribute('data-id'), imageId);
 
     // --- A real client: lease, loader over TFTP, a missing file, a file over HTTP.
     const lease = udhcpc(c0, work);
@@ -227,12 +241,17 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     await page.getByTestId('dash-export-result').waitFor();
     assert.match(execFileSync('unzip', ['-t', zipPath], { encoding: 'utf8' }), /No errors detected/);
     const names = execFileSync('unzip', ['-Z1', zipPath], { encoding: 'utf8' }).trim().split('\n');
-    for (const f of ['log.txt', 'events.jsonl', 'serve-config.json', 'profile.json', 'clients.json', 'preflight.json', 'versions.json', 'serving-state.json']) assert.ok(names.includes(f), `${f} in ${names.join(' ')}`);
+    for (const f of ['log.txt', 'events.jsonl', 'serve-config.json', 'profiles/dash-lab.json', 'clients.json', 'preflight.json', 'versions.json', 'serving-state.json']) {
+      assert.ok(names.includes(f), `${f} in ${names.join(' ')}`);
+    }
     const file = (name: string) => execFileSync('unzip', ['-p', zipPath, name], { encoding: 'utf8' });
     assert.ok(file('log.txt').includes(mac), 'the log names the client');
     assert.match(file('log.txt'), /DEBUG|INFO/);
     assert.equal((JSON.parse(file('serve-config.json')) as { interface: string }).interface, 'br0');
-    assert.equal((JSON.parse(file('profile.json')) as { accounts: { rootPasswordHash: string } }).accounts.rootPasswordHash, '[removed]');
+    // The saved profile, and the serving one when the session has it: the hash reads [removed].
+    for (const f of ['profiles/dash-lab.json', ...(names.includes('profile.json') ? ['profile.json'] : [])]) {
+      assert.equal((JSON.parse(file(f)) as { accounts: { rootPasswordHash: string } }).accounts.rootPasswordHash, '[removed]', f);
+    }
     assert.ok(file('clients.json').includes(mac), 'the clients file has the machine');
     assert.equal((JSON.parse(file('versions.json')) as { node: string }).node, process.versions.node);
     const zip = readFileSync(zipPath);

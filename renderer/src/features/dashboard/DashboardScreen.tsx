@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { DiagnosticsExport, FieldbootApi, ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
+import type { DiagnosticsExport, ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
 import { ALL_CLIENT_STAGES, CLIENT_STAGE_LABELS } from '../../../../shared/clients/client-stages';
 import { serviceStatuses, type ServiceStatus } from '../../../../shared/diagnostics-services';
 import type { ErrorInfo } from '../../../../shared/errors';
@@ -30,12 +30,6 @@ const PHASE_TITLES: Record<ServingPhase, string> = {
 
 const DHCP_MODE_LABELS: Record<string, string> = { full: 'Full DHCP (leases addresses)', proxy: 'Proxy DHCP (boot answers only)', off: 'Off (another server does PXE)' };
 
-/**
- * The image files the last session served, per API for the app's lifetime: the dashboard's Start serves them
- * again (a session started with `serve --iso` keeps its images across a stop and a start from here).
- */
-const lastServedImages = new WeakMap<FieldbootApi, string[]>();
-
 function Fact({ label, children, testId }: { label: string; children: ReactNode; testId: string }) {
   return (
     <div className="dash-fact">
@@ -51,12 +45,7 @@ function ServingSummary({ state }: { state: ServingState }) {
   const busy = useFieldboot((s) => s.busy);
   const actionError = useFieldboot((s) => s.actionError);
   const { startServing, stopServing } = useFieldbootActions();
-  const api = useFieldboot((s) => s.api);
   const images = state.images ?? [];
-  useEffect(() => {
-    if (state.phase === 'serving') lastServedImages.set(api, images.map((i) => i.file));
-  }, [api, state.phase, images]);
-  const again = lastServedImages.get(api) ?? [];
   const active = state.phase === 'serving' || state.phase === 'starting' || state.phase === 'stopping';
   // A bare NIC needs the Network tab's address offer; the dashboard restarts only what can start as it is.
   const canStart = !active && !busy && nic !== undefined && nic.ipv4.length > 0;
@@ -75,8 +64,8 @@ function ServingSummary({ state }: { state: ServingState }) {
             className="serve-button is-start"
             data-testid="dash-start"
             disabled={!canStart}
-            onClick={() => void startServing(again.length ? { isos: again } : undefined)}
-            title={again.length ? `Serves again: ${again.join(', ')}` : undefined}
+            // The same start as the Network screen's: its interface and DHCP choices, the library's images.
+            onClick={() => void startServing()}
           >
             {selected ? `Start on ${selected}` : 'Start serving'}
           </button>

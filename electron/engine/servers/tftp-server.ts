@@ -14,7 +14,7 @@ import { isNegotiationRefusal, negotiateReadOptions } from '../protocol/tftp/tft
 import { decodeTftpPacket, encodeTftpPacket, TftpDecodeError, type TftpPacket, type TftpRequestPacket } from '../protocol/tftp/tftp-packet';
 import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
-import { TftpTransfer } from './tftp-transfer';
+import { readChunkBytesFor, TftpTransfer } from './tftp-transfer';
 
 export const DEFAULT_TFTP_PORT = TFTP_WELL_KNOWN_PORT;
 /** 1500-byte Ethernet MTU - 20 (IPv4) - 8 (UDP) - 4 (TFTP header). What iPXE and most firmware ask for. */
@@ -216,6 +216,7 @@ export class TftpServer implements NetworkService {
         timeoutMs: negotiated.timeoutMs ?? this.timeoutMs,
         retries: this.retries,
         udpGso: this.options.udpGso ?? true,
+        readChunkBytes: readChunkBytesFor(this.transfers.size - 1), // this request holds a slot already
         log: this.log,
         emit: (e) => this.ctx.emit(e),
       });

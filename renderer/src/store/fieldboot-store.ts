@@ -79,7 +79,7 @@ export interface FieldbootState {
   setDhcpMode(mode: DhcpMode): void;
   setRange(range: string): void;
   /** `assignAddress`: give the bare interface this address for the session (the network screen's offer). */
-  startServing(options?: { assignAddress?: string; isos?: string[] }): Promise<void>;
+  startServing(options?: { assignAddress?: string }): Promise<void>;
   stopServing(): Promise<void>;
   clearEvents(): void;
   refreshImages(): Promise<void>;
@@ -266,8 +266,6 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
           // The range only means something when we hand out addresses.
           ...(dhcpMode === DhcpMode.Full && trimmed ? { range: trimmed } : {}),
           ...(options?.assignAddress ? { assignAddress: options.assignAddress } : {}),
-          // The dashboard's Start serves again the images the last session served.
-          ...(options?.isos?.length ? { isos: options.isos } : {}),
           ...(serveProfile !== undefined ? { profile: serveProfile } : {}),
         });
         if (r.ok) applyServing(r.value);

@@ -4,7 +4,8 @@
  * back from <state>/settings.json by the host), and the next start uses them: the HTTP server answers on the
  * saved port and not the one fieldboot was started with, the iPXE menu it serves waits the saved 5 s, and
  * udhcpc gets a lease from the saved pool, with the saved lease time and pxelinux.0 as its BIOS boot file.
- * While serving the screen says changes apply on the next start. Screenshot at 1366x768.
+ * While serving the screen says changes apply on the next start, and axe-core finds no serious or critical
+ * problem on it. Screenshots at 1366x768.
  */
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
+import axe from 'axe-core';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createSwitch, type ClientNs, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
@@ -171,6 +173,10 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
     assert.equal(overflow, 0, 'no horizontal scrollbar at 1366x768');
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'settings.png') });
+    // axe-core on the real screen while serving: no serious or critical finding.
+    await page.evaluate(axe.source);
+    const found = (await page.evaluate(`axe.run(document).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.help))`)) as string[];
+    assert.deepEqual(found, []);
 
     await page.getByTestId('nav-network').click();
     await page.getByTestId('serve-button').click();

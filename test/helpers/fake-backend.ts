@@ -256,6 +256,11 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       // The real checks over a quiet, open machine: nothing listening, no firewall rules, root.
       return runPreflight(request, { interfaces, platform: 'linux', uid: 0, exec: async () => '', readFile: () => null });
     },
+    async probeDhcp(request) {
+      calls.push({ method: 'probeDhcp' });
+      // A quiet switch: nobody else answers.
+      return { interface: request.interface, timeoutMs: request.timeoutMs ?? 3000, boundToInterface: true, servers: [], at: new Date().toISOString() };
+    },
     async getLogSnapshot() {
       calls.push({ method: 'getLogSnapshot' });
       return diagnostics.snapshot();

@@ -24,7 +24,7 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     'addBmc', 'importBmcs', 'installBmcs', 'listBmcs', 'powerBmcs', 'removeBmcs', 'testBmcs', 'updateBmc',
     'listProfiles', 'getProfile', 'saveProfile', 'deleteProfile', 'renderProfile',
     'listClients', 'getClient', 'armClients', 'disarmClients', 'clearFinishedClients', 'exportClients',
-    'runPreflight',
+    'runPreflight', 'probeDhcp',
     'getLog', 'exportDiagnostics',
     'getSettings', 'saveSettings',
   ].sort());
@@ -53,6 +53,10 @@ test('the preload exposes window.fieldboot and every channel reaches the backend
     assert.ok(armed.ok && armed.value[0]?.armed === true && backend.clients.isArmed('52:54:00:00:00:02'), 'clients:arm reaches the tracker');
     const preflight = await api.runPreflight?.({ interface: 'br0', dhcpMode: 'proxy' });
     assert.ok(preflight?.ok && preflight.value.checks.some((c) => c.id === 'port-udp-4011'), 'preflight:run reaches the backend');
+    const probe = await api.probeDhcp?.({ interface: 'br0', timeoutMs: 1000 });
+    assert.ok(probe?.ok && probe.value.interface === 'br0' && probe.value.timeoutMs === 1000, 'dhcp:probe reaches the backend');
+    const badProbe = await api.probeDhcp?.({ interface: 'br0', timeoutMs: 60_000 });
+    assert.equal(badProbe && !badProbe.ok && badProbe.error.code, 'bad-option', 'a probe longer than 10 s is refused at the edge');
     unsubscribe();
     assert.equal(electron.ipcRenderer.listenerCount(API_PUSH_CHANNEL), 0, 'unsubscribe removes the IPC listener');
 

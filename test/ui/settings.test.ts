@@ -3,13 +3,14 @@
  * servers on one port are marked as typed and block Save; valid values are saved, survive a page reload (read
  * back from <state>/settings.json by the host), and the next start uses them: the HTTP server answers on the
  * saved port and not the one fieldboot was started with, the iPXE menu it serves waits the saved 5 s, and
- * udhcpc gets a lease from the saved pool, with the saved lease time and pxelinux.0 as its BIOS boot file.
+ * udhcpc gets a lease from the saved pool, with the saved lease time and pxelinux.0 as its BIOS boot file,
+ * which TFTP serves on the saved port with a pxelinux menu of the same 5 s.
  * While serving the screen says changes apply on the next start, and axe-core finds no serious or critical
  * problem on it. Screenshots at 1366x768.
  */
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,7 @@ async function pxeLease(c: ClientNs, dir: string): Promise<Record<string, string
 }
 
 test('Settings: checked as typed, saved, kept across a reload, and used by the next start (port, menu timeout, pool, lease, loader)', { timeout: 180_000 }, async (t) => {
-  if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip', 'curl', 'udhcpc'] })) return;
+  if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip', 'curl', 'udhcpc', 'tftp'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-settings-'));
   const stateDir = join(work, 'state');
   mkdirSync(stateDir);
@@ -165,6 +166,13 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
     assert.ok(lease.ip?.startsWith('192.168.77.') && last >= 100 && last <= 120, `address ${lease.ip} from the saved pool`);
     assert.equal(lease.lease, SAVED.lease, 'the saved lease time');
     assert.ok([lease.boot_file, lease.bootfile].includes('pxelinux.0'), `BIOS boot file pxelinux.0, got ${JSON.stringify(lease)}`);
+    // What pxelinux then fetches over TFTP on the saved port: itself, and its menu with the saved 5 s (TIMEOUT is in tenths).
+    const pxeMenu = join(work, 'pxelinux-menu');
+    const loader = join(work, 'pxelinux.0');
+    lab.exec(['tftp', '-m', 'binary', '192.168.77.1', SAVED.tftp, '-c', 'get', 'pxelinux.0', loader]);
+    assert.ok(statSync(loader).size > 10_000, 'pxelinux.0 over TFTP');
+    lab.exec(['tftp', '-m', 'binary', '192.168.77.1', SAVED.tftp, '-c', 'get', `pxelinux.cfg/01-${MAC.replaceAll(':', '-')}`, pxeMenu]);
+    assert.match(readFileSync(pxeMenu, 'utf8'), /^TIMEOUT 50$/m);
 
     // While serving, the screen says an edit waits for the next start.
     await page.getByTestId('nav-settings').click();

@@ -22,10 +22,9 @@ type SendfileJob = { readonly [jobBrand]: true };
 
 /** native/sendfile/src/sendfile.c */
 export interface SendfileAddon {
-  start(socketFd: number, fileFd: number, spans: number[], stallMs: number, uncork: boolean, done: (errno: number, sent: number) => void): SendfileJob;
+  start(socketFd: number, fileFd: number, spans: number[], stallMs: number, done: (errno: number, sent: number) => void): SendfileJob;
   sent(job: SendfileJob): number;
   cancel(job: SendfileJob): void;
-  cork(socketFd: number, on: boolean): number;
 }
 
 export type SendfileLoad = { addon: SendfileAddon } | { addon: null; why: string };
@@ -38,7 +37,7 @@ export function loadSendfile(): SendfileLoad {
   if (process.platform !== 'linux') return (loaded = { addon: null, why: `sendfile(2) is used on Linux only (this is ${process.platform})` });
   try {
     const addon = createRequire(import.meta.url)('fieldboot-sendfile') as SendfileAddon;
-    if (typeof addon.start !== 'function' || typeof addon.cork !== 'function') throw new Error('not the expected module');
+    if (typeof addon.start !== 'function' || typeof addon.cancel !== 'function') throw new Error('not the expected module');
     loaded = { addon };
   } catch (err) {
     loaded = { addon: null, why: `the fieldboot-sendfile addon is unavailable (${(err as Error).message.split('\n')[0] ?? ''})` };
@@ -88,8 +87,6 @@ export interface ZeroCopySend {
   spans: number[];
   /** No byte accepted by the client for this long ends the transfer (the connection's idle limit). */
   stallMs: number;
-  /** The caller set TCP_CORK before the headers: clear it once the body is out. */
-  uncork: boolean;
   /** Bytes sent since the last call, at most every `progressMs` while running, and once at the end. */
   onProgress(bytes: number): void;
   progressMs: number;
@@ -119,7 +116,7 @@ export function sendSpans(z: ZeroCopySend): Promise<ZeroCopyResult> {
     const onClose = () => z.addon.cancel(job);
     let timer: NodeJS.Timeout | null = null;
     try {
-      job = z.addon.start(z.socketFd, z.fileFd, z.spans, Math.max(1, Math.round(z.stallMs)), z.uncork, (errno, sent) => {
+      job = z.addon.start(z.socketFd, z.fileFd, z.spans, Math.max(1, Math.round(z.stallMs)), (errno, sent) => {
         if (timer) clearInterval(timer);
         z.socket.off('close', onClose);
         report(sent);

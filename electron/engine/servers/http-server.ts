@@ -483,9 +483,8 @@ export class HttpServer implements NetworkService {
 
   /**
    * Headers through node:http, flushed to the kernel, then the body by the addon from the file's descriptor
-   * while Node leaves the socket alone. TCP_CORK (nginx's tcp_nopush) holds the headers back until the first
-   * body bytes join them and keeps segments full; the addon clears it at the end. A socket that closes or an
-   * error mid-body cuts the connection, as the copy loop does; the FileEvents are the same on both paths.
+   * while Node leaves the socket alone. A socket that closes or an error mid-body cuts the connection, as the
+   * copy loop does; the FileEvents are the same on both paths.
    */
   private async sendZeroCopy(
     req: IncomingMessage,
@@ -498,13 +497,11 @@ export class HttpServer implements NetworkService {
     length: number,
   ): Promise<void> {
     const socket = req.socket;
-    const corked = plan.addon.cork(plan.socketFd, true) === 0;
     res.writeHead(status, headers);
     res.flushHeaders();
     this.counts.zeroCopy++;
     const report = new TransferReport({ protocol: 'http', client, path, size: length, emit: (e) => this.ctx.emit(e) });
     if (!(await socketFlushed(socket)) || res.socket !== socket) {
-      if (corked && !socket.destroyed) plan.addon.cork(plan.socketFd, false);
       report.fail('client disconnected before the body');
       this.log.info(`${client} GET ${path}: client went away before the body`);
       socket.destroy();
@@ -520,7 +517,6 @@ export class HttpServer implements NetworkService {
       fileFd: plan.fileFd,
       spans: plan.spans,
       stallMs: this.idleTimeoutMs,
-      uncork: corked,
       onProgress: (n) => report.add(n),
       progressMs: HTTP_PROGRESS_INTERVAL_MS,
     });

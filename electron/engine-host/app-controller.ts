@@ -264,7 +264,12 @@ export class AppController implements AppBackend {
         }
       };
       const given = new Set(config.isos.map(real));
-      out.isos = [...config.isos, ...chosen.map((i) => i.path).filter((p) => !given.has(real(p)))];
+      out.isos = [...config.isos, ...chosen.filter((i) => !i.netboot).map((i) => i.path).filter((p) => !given.has(real(p)))];
+      // Debian netboot archives: the engine pairs each with the Debian image of the same release.
+      // Only beside a Debian image: a leftover archive must not stop a session that serves no Debian image.
+      const debian = chosen.some((i) => !i.netboot && i.summary.family === 'debian');
+      const netboot = debian ? chosen.filter((i) => i.netboot).map((i) => i.path) : [];
+      if (netboot.length) out.netboot = [...new Set([...(config.netboot ?? []), ...netboot])];
     }
     if (request.profile === null) delete out.profile;
     else if (request.profile !== undefined) {

@@ -36,6 +36,7 @@ import { ClientTracker } from './clients/client-tracker';
 import { progressEndpoint } from './clients/progress-endpoint';
 import { BootFlow } from './session/boot-flow';
 import { openServedImages, type ServedImage } from './session/served-images';
+import { NETBOOT_CACHE_DIR_NAME } from './images/debian-netboot';
 
 /** The path of the script handed to clients already running iPXE (TFTP root, and under HTTP_BOOT_PREFIX). */
 export const IPXE_SCRIPT_PATH = 'fieldboot.ipxe';
@@ -200,7 +201,7 @@ export class Session {
     const cfg = this.config;
     if (cfg.dhcpMode === DhcpMode.Full) await this.checkForeignDhcp();
 
-    const images = await openServedImages(cfg.isos, { ...(cfg.netboot ? { netboot: cfg.netboot } : {}), cacheDir: join(cfg.stateDir, 'netboot-cache') });
+    const images = await openServedImages(cfg.isos, { ...(cfg.netboot ? { netboot: cfg.netboot } : {}), cacheDir: join(cfg.stateDir, NETBOOT_CACHE_DIR_NAME) });
     try {
       return await this.startServing(plan, images);
     } catch (err) {

@@ -29,6 +29,12 @@ export interface LibraryImage {
   missing?: boolean;
   /** The file at `path` has another size or modification time than when it was inspected. */
   changed?: boolean;
+  /**
+   * Set when the file is Debian's netboot.tar.gz rather than an ISO: the kernels in it. Served beside the
+   * Debian CD/DVD image of the same release (paired by kernel ABI when serving starts); `summary` then
+   * describes the archive for the list.
+   */
+  netboot?: { kernels: { arch: string; kernelVersion: string | null }[] };
 }
 
 /** `id` rules, shared so the UI and URL parsers agree with the library. */

@@ -133,3 +133,36 @@ test('the unpacked kernel and initrd are cached in the state folder and reused b
   assert.equal(found.length, 1);
   assert.ok(readFileSync(found[0]!).equals(kernel));
 });
+
+test('in the app: netboot.tar.gz added to the image library is listed with its kernel and served with the Debian image', async () => {
+  const { AppController } = await import('../../electron/engine-host/app-controller');
+  const stateDir = mkdtempSync(join(work, 'app-'));
+  const controller = new AppController({ baseConfig: { stateDir, httpPort: HTTP_PORT, tftpPort: TFTP_PORT, ftp: false }, listInterfaces: async () => [] });
+  try {
+    const tarball = netbootTarball(RELEASE, 'library');
+    const entry = await controller.addImage(tarball);
+    assert.deepEqual(entry.netboot, { kernels: [{ arch: 'amd64', kernelVersion: RELEASE }] });
+    assert.equal(entry.summary.name, 'Debian netboot files');
+    // Alone (no Debian image in the library) it is left out, not an error.
+    const alone = await controller.startServing({ interface: 'lo', dhcpMode: 'off' });
+    assert.deepEqual(alone.images ?? [], []);
+    await controller.stopServing();
+
+    const dvd = await controller.addImage(iso.path);
+    await controller.armClients({ macs: [ARMED], oneShot: false });
+    const state = await controller.startServing({ interface: 'lo', dhcpMode: 'off' });
+    assert.deepEqual(state.images?.map((i) => i.id), [dvd.id], 'the archive completes the image; it is not an image of its own');
+    const menu = (await fetchBytes(`${BASE}/ipxe/efi/x86_64/${ARMED.replace(/:/g, '-')}.ipxe`)).toString();
+    assert.match(menu, new RegExp(`kernel ${BASE}/iso/${dvd.id}/\\.netboot/amd64/linux `));
+    assert.ok((await fetchBytes(`${BASE}/iso/${dvd.id}/.netboot/amd64/initrd.gz`)).equals(initrd));
+    await controller.stopServing();
+
+    // Another point release's archive beside it: Start refuses, naming the kernels.
+    await controller.removeImage(entry.id);
+    await controller.addImage(netbootTarball('6.1.0-18-amd64', 'other'));
+    await assert.rejects(controller.startServing({ interface: 'lo', dhcpMode: 'off' }), (e: unknown) => e instanceof FieldbootError && e.code === 'netboot-unusable');
+  } finally {
+    await controller.stopServing().catch(() => undefined);
+    await controller.dispose();
+  }
+});

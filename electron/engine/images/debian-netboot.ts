@@ -18,6 +18,9 @@ import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ErrorCode, FieldbootError } from '../../../shared/errors';
 
+/** Where netboot archives are unpacked in the state folder (kernel and initrd only), shared by the image library and sessions. */
+export const NETBOOT_CACHE_DIR_NAME = 'netboot-cache';
+
 /** Debian architecture names a netboot tree uses as folder names (debian-installer/<arch>/). */
 export const DEBIAN_NETBOOT_ARCHES = ['amd64', 'i386', 'arm64', 'armhf', 'ppc64el', 's390x', 'riscv64'] as const;
 

@@ -21,6 +21,8 @@ import { ErrorCode, FieldbootError } from '../../../shared/errors';
 import type { IsoSummary } from '../../../shared/model/iso-summary';
 import type { LibraryImage, LibraryImageOrigin } from '../../../shared/model/library-image';
 import { inspectIso } from '../iso/inspect-iso';
+import { loadNetbootSet, NETBOOT_CACHE_DIR_NAME, type NetbootSet } from './debian-netboot';
+import { OsFamily } from '../../../shared/model/iso-summary';
 import { fileIdentityHash, imageSlug, makeImageId } from './image-id';
 import { checkUploadName, freeFileName, isPartFile, receiveToPartFile, type ReceiveOptions } from './image-upload';
 import { isLibraryTempFile, LIBRARY_FILE_NAME, readLibraryFile, writeLibraryFile, type StoredImage } from './library-file';
@@ -74,6 +76,48 @@ function refusal(err: unknown, fileName: string): unknown {
   if (!(err instanceof FieldbootError)) return err;
   const message = err.message.includes(fileName) ? err.message : `${fileName}: ${err.message}`;
   return new FieldbootError(err.code, message, err.hint);
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** How a netboot archive reads in the image list (it is not an OS image: it completes one). */
+function netbootSummary(path: string, size: number, set: NetbootSet): IsoSummary {
+  const kernels = set.kernels.map((k) => `${k.arch} kernel ${k.kernelVersion ?? '(version unknown)'}`).join(', ');
+  const arches = [...new Set(set.kernels.map((k) => k.arch))];
+  return {
+    path,
+    sizeBytes: size,
+    filesystem: 'tar.gz',
+    volumeId: '',
+    family: OsFamily.Debian,
+    name: 'Debian netboot files',
+    version: set.kernels[0]?.kernelVersion ?? null,
+    arch: arches[0] ?? null,
+    arches,
+    variant: 'netboot',
+    kernel: null,
+    initrd: null,
+    bootFiles: [],
+    installTreeRoot: null,
+    answerFormat: null,
+    kernelArgsTemplate: null,
+    minRamMb: null,
+    firmware: { bios: true, uefi: true },
+    bootEntries: [],
+    fileCount: null,
+    warnings: [],
+    notes: [`${kernels}: boots the Debian DVD/netinst image of the same release over the network (that image is the package mirror). Paired when serving starts.`],
+    evidence: ['debian-installer/<arch>/linux', 'debian-installer/<arch>/initrd.gz'],
+  };
 }
 
 export class ImageLibrary {
@@ -240,8 +284,13 @@ export class ImageLibrary {
     }
 
     let summary: IsoSummary;
+    let netboot: NetbootSet | null = null;
     try {
-      summary = await this.inspect(real);
+      // Debian's netboot.tar.gz is a gzip file; everything else must be an ISO.
+      if (await isGzip(real)) {
+        netboot = await loadNetbootSet(real, join(this.stateDir, NETBOOT_CACHE_DIR_NAME));
+        summary = netbootSummary(real, stats.size, netboot);
+      } else summary = await this.inspect(real);
     } catch (err) {
       throw refusal(err, fileName);
     }
@@ -257,6 +306,7 @@ export class ImageLibrary {
       origin: existing?.image.origin ?? origin,
       summary,
       warnings: [],
+      ...(netboot ? { netboot: { kernels: netboot.kernels.map((k) => ({ arch: k.arch, kernelVersion: k.kernelVersion })) } } : {}),
     };
     const previous = this.records.get(id);
     // A re-inspected file has new content: its old hash no longer holds.

@@ -296,7 +296,7 @@ async function detectDebianLike(image: IsoImage, d: Detected): Promise<boolean> 
   for (const a of found) if (!d.arches.includes(a)) d.arches.push(a);
   d.arch ??= found[0] ?? null;
   d.warnings.push(
-    "Debian's CD/DVD initrd (install.*/initrd.gz) looks for the installer on a CD: over the network give the netboot.tar.gz of the same release with the image (serve --netboot FILE); the image is then the mirror.",
+    "Debian's CD/DVD initrd (install.*/initrd.gz) looks for the installer on a CD: over the network give the netboot.tar.gz of the same release with the image (drop it on the window, or serve --netboot FILE); the image is then the mirror.",
   );
   if (d.variant === 'netinst') d.notes.push('Netinst image: most packages come from a network mirror, so clients need Internet access or a local mirror.');
   return true;

@@ -56,6 +56,16 @@ export function ImageCard({ image, onRemove, onRecheck }: { image: LibraryImage;
           id <span className="mono">{image.id}</span>
         </span>
       </p>
+      {image.netboot ? (
+        <dl className="image-facts">
+          <div>
+            <dt>Netboot kernels</dt>
+            <dd className="mono" data-testid="image-netboot-kernels">
+              {image.netboot.kernels.map((k) => `${k.arch} ${k.kernelVersion ?? '(version unknown)'}`).join(', ')}
+            </dd>
+          </div>
+        </dl>
+      ) : (
       <dl className="image-facts">
         <div>
           <dt>Firmware</dt>
@@ -76,6 +86,12 @@ export function ImageCard({ image, onRemove, onRecheck }: { image: LibraryImage;
           </dd>
         </div>
       </dl>
+      )}
+      {s.notes.length > 0 && image.netboot ? (
+        <p className="field-help" data-testid="image-netboot-note">
+          {s.notes[0]}
+        </p>
+      ) : null}
       {warnings.length > 0 ? (
         <ul className="image-warnings" data-testid="image-warnings">
           {warnings.map((w) => (

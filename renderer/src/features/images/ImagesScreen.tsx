@@ -34,7 +34,7 @@ export function ImagesScreen({ mode }: { mode: 'desktop' | 'web' }) {
           <div className="drop-zone-text">
             <p className="drop-zone-title">Drag an installer ISO onto the window</p>
             <p className="muted">
-              Rocky, Alma, RHEL, CentOS, Fedora, Debian or Ubuntu.{' '}
+              Rocky, Alma, RHEL, CentOS, Fedora, Debian or Ubuntu. For a Debian DVD or netinst image, add Debian&apos;s netboot.tar.gz of the same release too.{' '}
               {mode === 'web' ? 'It is uploaded to the machine running FieldBoot, then checked.' : 'It is read where it is; nothing is copied.'}
             </p>
           </div>
@@ -44,7 +44,7 @@ export function ImagesScreen({ mode }: { mode: 'desktop' | 'web' }) {
           <input
             ref={input}
             type="file"
-            accept=".iso,.img,application/x-iso9660-image"
+            accept=".iso,.img,.tar.gz,.tgz,application/x-iso9660-image,application/gzip"
             multiple
             className="visually-hidden"
             tabIndex={-1}

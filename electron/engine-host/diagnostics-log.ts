@@ -116,7 +116,7 @@ export class DiagnosticsLog {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending.length === 0) return;
-    const batch = this.pending;
+    const batch = this.pending.length > this.lines.capacity ? this.pending.slice(-this.lines.capacity) : this.pending;
     this.pending = [];
     this.options.onFlush?.(batch, this.countersCopy());
   }
@@ -131,8 +131,9 @@ export class DiagnosticsLog {
     this.lines.push(line);
     if (!this.options.onFlush) return;
     this.pending.push(line);
-    // A burst bigger than the ring is sent as its newest part only, like the ring itself keeps it.
-    if (this.pending.length > this.lines.capacity) this.pending = this.pending.slice(-this.lines.capacity);
+    // A burst bigger than the ring is sent as its newest part only, like the ring itself keeps it. Trimmed
+    // at twice the ring, so a long burst costs one copy per ring's worth of lines, not one per line.
+    if (this.pending.length >= 2 * this.lines.capacity) this.pending = this.pending.slice(-this.lines.capacity);
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.options.flushMs ?? DEFAULT_FLUSH_MS);
       this.timer.unref?.();

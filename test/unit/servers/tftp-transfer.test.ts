@@ -9,8 +9,9 @@ import {
 
 test('file reads: large while few transfers run, shrinking to the minimum so the total stays bounded', () => {
   assert.equal(readChunkBytesFor(0), TFTP_READ_CHUNK_MAX_BYTES);
-  assert.equal(readChunkBytesFor(15), TFTP_READ_CHUNK_MAX_BYTES); // 16 x 1 MiB = the budget
-  assert.equal(readChunkBytesFor(31), TFTP_READ_BUDGET_BYTES / 32);
+  const full = TFTP_READ_BUDGET_BYTES / TFTP_READ_CHUNK_MAX_BYTES; // transfers that all get the maximum
+  assert.equal(readChunkBytesFor(full - 1), TFTP_READ_CHUNK_MAX_BYTES);
+  assert.equal(readChunkBytesFor(2 * full - 1), TFTP_READ_BUDGET_BYTES / (2 * full));
   assert.equal(readChunkBytesFor(255), TFTP_READ_CHUNK_MIN_BYTES);
   assert.equal(readChunkBytesFor(10_000), TFTP_READ_CHUNK_MIN_BYTES);
   for (let n = 0; n < 300; n++) {

@@ -189,7 +189,8 @@ export class AppController implements AppBackend {
           startedAt: ready.time,
           error: null,
           ...(assignedAddress ? { assignedAddress } : {}),
-          images: this.servedImages,
+          // The engine's own list when it sends one; the log lines otherwise (an older engine).
+          images: ready.images ?? this.servedImages,
           profile,
         });
         // The engine decides boots: it learns who the technician armed in the Clients view.

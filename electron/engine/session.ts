@@ -336,6 +336,7 @@ export class Session {
       dhcpMode: cfg.dhcpMode,
       range: plan.range ? `${formatIpv4(plan.range.first)}-${formatIpv4(plan.range.last)}` : null,
       services: services.flatMap((s) => s.services()),
+      images: images.map((i) => ({ id: i.id, name: i.summary.name, family: i.summary.family, target: i.target, file: i.file })),
     };
     this.log.info(`serving on ${cfg.interface} (${plan.serverIp}/${plan.prefix}), DHCP ${cfg.dhcpMode}`);
     this.ctx.emit(ready);

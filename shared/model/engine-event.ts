@@ -20,6 +20,8 @@ export interface ReadyEvent {
   dhcpMode: string;
   range: string | null;
   services: ServiceInfo[];
+  /** The images this session serves, with the ids in their URLs (/iso/<id>/). */
+  images?: { id: string; name: string; family: string; target: string | null; file: string }[];
 }
 
 export interface LeaseEvent {

@@ -483,8 +483,9 @@ export class HttpServer implements NetworkService {
 
   /**
    * Headers through node:http, flushed to the kernel, then the body by the addon from the file's descriptor
-   * while Node leaves the socket alone. A socket that closes or an error mid-body cuts the connection, as the
-   * copy loop does; the FileEvents are the same on both paths.
+   * while Node leaves the socket alone (the addon corks the socket for the body: full segments). A socket
+   * that closes or an error mid-body cuts the connection, as the copy loop does; the FileEvents are the same
+   * on both paths.
    */
   private async sendZeroCopy(
     req: IncomingMessage,

@@ -65,8 +65,9 @@ export const DEFAULT_HTTP_MAX_HEADER_BYTES = 8 * 1024;
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 512;
 /**
- * Smallest body sent with sendfile(2) (when the addon is there and the file has spans). Below it the copy
- * loop is as fast: a transfer thread and two dup()s cost about what copying a few hundred KiB does.
+ * Smallest body sent with sendfile(2) (when the addon is there and the file has spans). Measured on
+ * loopback (bench/http/README.md): per request the two paths are within the noise of each other up to a few
+ * MiB, so small files (menus, scripts, configs) keep the copy loop, which needs no thread of its own.
  */
 export const DEFAULT_HTTP_SENDFILE_MIN_BYTES = 256 * 1024;
 
@@ -677,6 +678,10 @@ async function openDiskFile(path: string): Promise<Servable | null> {
         if (length <= 0 || position >= st.size) return 0;
         const { bytesRead } = await handle.read(buffer, offset, Math.min(length, st.size - position), position);
         return bytesRead;
+      },
+      span(start, end) {
+        if (closed || start < 0 || end < start || end >= st.size) return null;
+        return [{ fd: handle.fd, offset: start, length: end - start + 1 }];
       },
       async close() {
         if (closed) return;

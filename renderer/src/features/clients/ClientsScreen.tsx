@@ -4,7 +4,8 @@
  * arm them for install (one-shot by default: disarmed once they report finished, so the next reboot
  * boots the installed system). Everything else gets local boot.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { useScrollView } from '../../components/use-scroll-view';
 import { useShallow } from 'zustand/react/shallow';
 import { ALL_CLIENT_STAGES, CLIENT_STAGE_LABELS } from '../../../../shared/clients/client-stages';
 import type { ClientReportFormat } from '../../../../shared/model/client-record';
@@ -149,29 +150,7 @@ function ClientTable() {
   const total = useClients((s) => s.order.length);
   const { selectOnly, clearSelection } = useClientsActions();
   const scroller = useRef<HTMLDivElement>(null);
-  const [view, setView] = useState({ top: 0, height: 480 });
-
-  useEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    let frame = 0;
-    const measure = (): void => {
-      frame = 0;
-      setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight }));
-    };
-    const onScroll = (): void => {
-      if (!frame) frame = requestAnimationFrame(measure);
-    };
-    measure();
-    el.addEventListener('scroll', onScroll, { passive: true });
-    const resize = new ResizeObserver(onScroll);
-    resize.observe(el);
-    return () => {
-      el.removeEventListener('scroll', onScroll);
-      resize.disconnect();
-      if (frame) cancelAnimationFrame(frame);
-    };
-  }, [loaded, total > 0]);
+  const view = useScrollView(scroller, [loaded, total > 0]);
 
   if (loaded && total === 0) {
     return (

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { DiagnosticsExport, ServingPhase, ServingState } from '../../../../shared/api/fieldboot-api';
+import type { DiagnosticsExport, ServingState } from '../../../../shared/api/fieldboot-api';
 import { ALL_CLIENT_STAGES, CLIENT_STAGE_LABELS } from '../../../../shared/clients/client-stages';
 import { serviceStatuses, type ServiceStatus } from '../../../../shared/diagnostics-services';
 import type { ErrorInfo } from '../../../../shared/errors';
@@ -19,14 +19,8 @@ import { LogPanel } from './LogPanel';
 import { logStoreFor, type LogStore } from './log-store';
 import { useStore } from 'zustand';
 import './dashboard.css';
+import { PHASE_TITLES } from '../network/ServingStatus';
 
-const PHASE_TITLES: Record<ServingPhase, string> = {
-  idle: 'Not serving',
-  starting: 'Starting…',
-  serving: 'Serving',
-  stopping: 'Stopping…',
-  failed: 'Could not serve',
-};
 
 const DHCP_MODE_LABELS: Record<string, string> = { full: 'Full DHCP (leases addresses)', proxy: 'Proxy DHCP (boot answers only)', off: 'Off (another server does PXE)' };
 

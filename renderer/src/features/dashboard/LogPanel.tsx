@@ -4,7 +4,8 @@
  * It follows the newest line while scrolled to the bottom, and holds still while the technician reads
  * further up.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
+import { useScrollView } from '../../components/use-scroll-view';
 import { useStore } from 'zustand';
 import { LOG_LEVELS, LOG_RING_SIZE, macQuery, type LogLine } from '../../../../shared/diagnostics-log';
 import { formatClock } from '../../components/format';
@@ -70,30 +71,9 @@ export function LogPanel({ store }: { store: LogStore }) {
 
   const scroller = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
-  const [view, setView] = useState({ top: 0, height: 300 });
-
-  useEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    let frame = 0;
-    const measure = (): void => {
-      frame = 0;
-      follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - FOLLOW_SLACK_PX;
-      setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight }));
-    };
-    const onScroll = (): void => {
-      if (!frame) frame = requestAnimationFrame(measure);
-    };
-    measure();
-    el.addEventListener('scroll', onScroll, { passive: true });
-    const resize = new ResizeObserver(onScroll);
-    resize.observe(el);
-    return () => {
-      el.removeEventListener('scroll', onScroll);
-      resize.disconnect();
-      if (frame) cancelAnimationFrame(frame);
-    };
-  }, []);
+  const view = useScrollView(scroller, [], (el) => {
+    follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - FOLLOW_SLACK_PX;
+  }, 300);
 
   // New lines (or a new filter): stay at the bottom if that is where the reader was.
   useLayoutEffect(() => {

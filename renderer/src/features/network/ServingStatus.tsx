@@ -5,7 +5,8 @@ import type { LinkEvent } from '../../../../shared/model/engine-event';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatClock } from '../../components/format';
 
-const PHASE_TITLES: Record<ServingPhase, string> = {
+/** The status headline per phase (the Network screen's card and the Dashboard). */
+export const PHASE_TITLES: Record<ServingPhase, string> = {
   idle: 'Not serving',
   starting: 'Starting…',
   serving: 'Serving',

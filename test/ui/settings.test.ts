@@ -146,6 +146,8 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
     await br0.waitFor({ timeout: 15_000 });
     await br0.click();
     await page.getByTestId('dhcp-mode-full').check();
+    // The empty range field says which pool it stands for.
+    assert.equal(await page.getByTestId('dhcp-range').getAttribute('placeholder'), `From Settings: ${SAVED.range}`);
     await page.getByTestId('serve-button').click();
     // Once serving the app may move on to the Dashboard: the state is read on the Network screen.
     await page.locator('[data-testid="serving-phase"][data-phase="serving"], [data-testid="nav-dashboard"][aria-selected="true"]').first().waitFor({ timeout: 30_000 });

@@ -41,6 +41,7 @@ export function DhcpSettings({
   disabled,
   onMode,
   onRange,
+  savedPool = '',
 }: {
   mode: DhcpMode;
   range: string;
@@ -48,6 +49,8 @@ export function DhcpSettings({
   disabled: boolean;
   onMode(mode: DhcpMode): void;
   onRange(range: string): void;
+  /** The Settings screen's pool, used when the field is left empty. */
+  savedPool?: string;
 }) {
   const problem = mode === DhcpMode.Full ? rangeProblem(range, nic) : null;
   return (
@@ -81,7 +84,7 @@ export function DhcpSettings({
           autoComplete="off"
           className="mono"
           value={range}
-          placeholder={mode === DhcpMode.Full ? automaticRange(nic) : 'Only used in full DHCP mode'}
+          placeholder={mode === DhcpMode.Full ? (savedPool ? `From Settings: ${savedPool}` : automaticRange(nic)) : 'Only used in full DHCP mode'}
           disabled={disabled || mode !== DhcpMode.Full}
           onChange={(e) => onRange(e.target.value)}
           aria-invalid={problem !== null}
@@ -89,7 +92,12 @@ export function DhcpSettings({
           data-testid="dhcp-range"
         />
         <p id="dhcp-range-help" className={problem ? 'field-error' : 'field-help'}>
-          {problem ?? (mode === DhcpMode.Full ? 'Leave empty to use part of the interface subnet.' : 'FieldBoot hands out no addresses in this mode.')}
+          {problem ??
+            (mode === DhcpMode.Full
+              ? savedPool
+                ? "Leave empty to use the Settings screen's pool."
+                : 'Leave empty to use part of the interface subnet.'
+              : 'FieldBoot hands out no addresses in this mode.')}
         </p>
       </div>
     </div>

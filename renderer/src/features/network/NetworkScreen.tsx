@@ -47,6 +47,16 @@ export function NetworkScreen() {
     if (link) void refreshInterfaces();
   }, [link]);
   const showPreflight = preflight.available && !locked;
+  // The Settings screen's pool is what an empty range field means; read again whenever this screen shows.
+  const api = useFieldboot((s) => s.api);
+  const [savedPool, setSavedPool] = useState('');
+  useEffect(() => {
+    let live = true;
+    void api.getSettings?.().then((r) => live && r.ok && setSavedPool(r.value.settings.range));
+    return () => {
+      live = false;
+    };
+  }, [api]);
 
   return (
     <div className="network-screen" data-testid="network-screen">
@@ -85,7 +95,7 @@ export function NetworkScreen() {
       <div className={`network-columns ${showPreflight ? '' : 'is-single'}`}>
         <Panel title="Boot services" testId="dhcp-panel">
           {!locked ? <DhcpCheck iface={nic ? nic.name : null} linkUp={!!nic?.linkUp} mode={dhcpMode} onMode={setDhcpMode} /> : null}
-          <DhcpSettings mode={dhcpMode} range={range} nic={nic} disabled={locked} onMode={setDhcpMode} onRange={setRange} />
+          <DhcpSettings savedPool={savedPool} mode={dhcpMode} range={range} nic={nic} disabled={locked} onMode={setDhcpMode} onRange={setRange} />
         </Panel>
         {showPreflight ? (
           <Panel

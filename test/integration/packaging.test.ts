@@ -41,6 +41,12 @@ test('electron-builder packs an unpacked Linux app with the bundles and the boot
       assert.ok(existsSync(join(app, 'resources', 'boot', f)), `resources/boot/${f} shipped`);
     }
     assert.ok(!files.some((f) => f.endsWith('.map')), 'no source maps shipped');
+    // The sendfile addon ships outside the archive (a .node file cannot be loaded from inside app.asar).
+    if (existsSync('node_modules/fieldboot-sendfile/build/Release/fieldboot_sendfile.node')) {
+      assert.ok(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', 'fieldboot-sendfile', 'build', 'Release', 'fieldboot_sendfile.node')), 'the sendfile addon is unpacked');
+    }
+    // Linux privileges: the polkit policy and the engine wrapper the deb installs.
+    for (const f of ['fieldboot-engine', 'org.fieldboot.engine.policy']) assert.ok(existsSync(join(app, 'resources', 'linux', f)), `resources/linux/${f} shipped`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -591,6 +591,8 @@ export class AppController implements AppBackend {
     // A failed save is logged by the tracker; the event itself is already on its way to the view.
     this.clients.observe(event).catch(() => {});
     if (event.type === 'stopped' && this.state.phase === 'serving') this.setState(IDLE_STATE);
+    // Kept in the state, so a window opened (or reloaded) during an outage shows it too.
+    if (event.type === 'link' && this.state.phase === 'serving') this.setState({ ...this.state, link: event });
   }
 
   private setState(state: ServingState): void {

@@ -3,7 +3,7 @@
  * (electron/preload) and web mode over HTTP + WebSocket (renderer/src/api/web-api.ts ↔ electron/engine-host/web-server.ts).
  */
 import type { ErrorInfo } from '../errors';
-import type { EngineEvent } from '../model/engine-event';
+import type { EngineEvent, LinkEvent } from '../model/engine-event';
 import type { LibraryImage } from '../model/library-image';
 import type { NetworkInterfaceInfo } from '../model/network';
 import type { DhcpMode } from '../model/serve-config';
@@ -44,6 +44,8 @@ export interface ServingState {
   assignedAddress?: string | null;
   /** While serving: the images the engine serves, with the ids in their URLs (/iso/<id>/...). */
   images?: ServedImageInfo[];
+  /** While serving: the serving interface's last link report (cable out, NIC gone, resumed), if any. */
+  link?: LinkEvent | null;
   /** While serving: the install profile armed machines get, when the session has one. */
   profile?: ServedProfileInfo | null;
 }

@@ -136,6 +136,8 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
   return createStore<FieldbootState>()((set, get) => {
     const applyServing = (serving: ServingState): void => {
       const patch: Partial<FieldbootState> = { serving };
+      // A window opened during an outage learns of it from the state, not only from the next link event.
+      if (serving.link !== undefined && serving.link !== null) patch.link = serving.link;
       // While a session runs, the form shows what is actually being served.
       if (isActive(serving)) {
         if (serving.interface) patch.selectedInterface = serving.interface;

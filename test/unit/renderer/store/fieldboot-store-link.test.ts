@@ -49,3 +49,11 @@ test('link events set the store link (and the log); ready and stopped clear it',
   push({ type: 'event', event: { type: 'ready', time: '2026-11-26T01:02:00.000Z', interface: 'enx00e04c', serverIp: '10.77.0.1', prefix: 24, dhcpMode: 'full', range: null, services: [] } });
   assert.equal(store.getState().link, null, 'a new session starts without the old one\'s link news');
 });
+
+test('a window opened during an outage learns of it from the serving state', () => {
+  const { api, push } = pushingApi();
+  const store = createFieldbootStore(api);
+  store.getState().connect();
+  push({ type: 'state', state: { ...IDLE_STATE, phase: 'serving', interface: 'enx00e04c', serverIp: '10.77.0.1', link: link('gone') } });
+  assert.equal(store.getState().link?.state, 'gone');
+});

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ const started: ChildProcess[] = [];
 let createdBusSocket = false;
 let installedPolicy = false;
 let ready = false;
-const requirements = { root: true, commands: ['pkexec', 'pkaction', 'dbus-daemon', 'setpriv'], files: [POLKITD] };
+const requirements = { root: true, commands: ['pkexec', 'pkaction', 'dbus-daemon', 'setpriv', 'unshare'], files: [POLKITD] };
 
 function alive(pid: number): boolean {
   try {
@@ -112,11 +112,24 @@ function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort:
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/nonexistent' };
   if (grant) env.FIELDBOOT_TEST_POLKIT_GRANT = marker;
   else delete env.FIELDBOOT_TEST_POLKIT_GRANT;
+  // nobody must read the checkout, whose parent folders may be closed to it (CI clones into a 0700 folder):
+  // in a mount namespace of its own, the checkout is bind-mounted at an open path and the host runs there.
+  // unshare, sh and setpriv each exec the next, so the host keeps this process's pid (the test kills it).
+  const view = mkdtempSync(join(tmpdir(), 'fb-pkexec-repo-'));
+  const hostArgs = ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, '--import', 'tsx', 'test/helpers/engine-elevation-host.ts', how, stateDir, String(httpPort), String(tftpPort), ...(root ? [root] : [])];
   const proc = spawn(
-    'setpriv',
-    ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, '--import', 'tsx', 'test/helpers/engine-elevation-host.ts', how, stateDir, String(httpPort), String(tftpPort), ...(root ? [root] : [])],
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$0" "$1" && cd "$1" && shift && exec setpriv "$@"', process.cwd(), view, ...hostArgs],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
+  // rmdir, never a recursive remove: were the mount ever visible here, this must fail, not empty the checkout.
+  proc.once('exit', () => {
+    try {
+      rmdirSync(view);
+    } catch {
+      /* left behind rather than risk the checkout */
+    }
+  });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const report = new Promise<HostReport>((resolve, reject) => {

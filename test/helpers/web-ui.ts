@@ -2,8 +2,9 @@
  * Shared by the UI tests: the Chromium flags this machine needs, and reading the web-mode URL that
  * `fieldboot serve --ui --json` prints as `{"type":"ui","url":...}`.
  */
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -54,4 +55,63 @@ export function waitForUiUrl(child: ChildProcess, timeoutMs: number): Promise<st
       reject(new Error(`fieldboot exited with ${code} before printing its UI URL; stderr: ${stderr}`));
     });
   });
+}
+
+/** A web-mode FieldBoot and a Chromium page on it, both inside a lab namespace (see openUiInLab). */
+export interface LabUi {
+  server: ChildProcess;
+  context: BrowserContext;
+  page: Page;
+  url: string;
+  /** Uncaught page errors so far (assert it stays empty). */
+  pageErrors: string[];
+  /** Closes the browser, then stops the server (SIGTERM, up to 5 s). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `fieldboot serve --ui --json <args>` inside `lab` and opens it in Chromium at 1366x768 inside the
+ * same namespace (its 127.0.0.1 is the server's). `work` holds the browser profile and the launcher script.
+ * On failure everything started so far is stopped before the error is thrown.
+ */
+export async function openUiInLab(lab: { ns: string; spawn(args: string[], opts?: SpawnOptions): ChildProcess }, work: string, args: string[], root: string): Promise<LabUi> {
+  const server = lab.spawn([process.execPath, join(root, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let context: BrowserContext | null = null;
+  const stopServer = async (): Promise<void> => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const timer = setTimeout(r, 5000);
+      server.once('exit', () => (clearTimeout(timer), r(null)));
+    });
+  };
+  try {
+    const url = await waitForUiUrl(server, 30_000);
+    const profile = join(work, 'chromium-profile');
+    mkdirSync(profile, { recursive: true });
+    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumInNamespace(lab.ns, work), headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    const ctx = context;
+    let closed = false;
+    return {
+      server,
+      context: ctx,
+      page,
+      url,
+      pageErrors,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await ctx.close().catch(() => undefined);
+        await stopServer();
+      },
+    };
+  } catch (err) {
+    await context?.close().catch(() => undefined);
+    await stopServer();
+    throw err;
+  }
 }

@@ -58,6 +58,26 @@ async function counters(page: Page, service: string): Promise<Record<string, num
   return JSON.parse(raw ?? '{}') as Record<string, number>;
 }
 
+/** Every row of the filtered log: the list is virtualized, so it is scrolled through, top to bottom. */
+async function everyRow(page: Page): Promise<{ mac: string | null; text: string }[]> {
+  const scroller = page.getByTestId('log-scroller');
+  const seen = new Map<string, { mac: string | null; text: string }>();
+  await scroller.evaluate((el) => (el.scrollTop = 0));
+  for (let i = 0; i < 1000; i++) {
+    await page.waitForTimeout(50); // one frame for the list to draw the rows now in view
+    for (const r of await page.getByTestId('log-row').evaluateAll((els) => els.map((e) => ({ seq: e.getAttribute('data-seq') ?? '', mac: e.getAttribute('data-mac'), text: e.textContent ?? '' })))) {
+      seen.set(r.seq, { mac: r.mac, text: r.text });
+    }
+    const done = await scroller.evaluate((el) => {
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) return true;
+      el.scrollTop += Math.max(1, el.clientHeight - 20);
+      return false;
+    });
+    if (done) break;
+  }
+  return [...seen.values()];
+}
+
 async function shown(page: Page): Promise<number> {
   return Number(await page.getByTestId('log-count').getAttribute('data-shown'));
 }
@@ -222,7 +242,8 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     await page.getByTestId('log-mac-filter').fill(mac.toUpperCase().replace(/:/g, '-'));
     const nMac = await shown(page);
     assert.ok(nMac >= 3 && nMac < nDebug, `the MAC's lines ${nMac} of ${nDebug}`);
-    const rows = await page.getByTestId('log-row').evaluateAll((els) => els.map((r) => ({ mac: r.getAttribute('data-mac'), text: r.textContent ?? '' })));
+    const rows = await everyRow(page);
+    assert.ok(rows.length >= nMac, `every filtered line was read (the list draws only the rows in view): ${rows.length} of ${nMac}`);
     assert.ok(rows.every((r) => r.mac === mac || r.text.toLowerCase().includes(mac)), 'every row concerns the MAC');
     assert.ok(rows.some((r) => /TFTP|undionly\.kpxe/.test(r.text)), 'its TFTP lines are found by the address it was leased');
     assert.ok(rows.some((r) => /Leased|lease/i.test(r.text)), 'and its lease');

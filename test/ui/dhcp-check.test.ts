@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
+import { openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -50,22 +50,15 @@ test('web mode: the DHCP check recommends full on a bare switch, proxy beside th
   if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip', 'dnsmasq'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-probe-'));
   mkdirSync(join(work, 'state'));
-  mkdirSync(join(work, 'profile'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
+  let ui: LabUi | null = null;
   let dnsmasq: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
   try {
     lab = createSwitch({ prefix: 'fbdc' });
     const site = lab.addVethClient('site');
     site.exec(['ip', 'addr', 'add', `${SITE_IP}/24`, 'dev', site.ifname]);
-    server = lab.spawn([process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', join(work, 'state')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await waitForUiUrl(server, 30_000);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumInNamespace(lab.ns, work), headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', join(work, 'state')], ROOT);
+    const { page, pageErrors } = ui;
 
     const br0 = page.locator('[data-testid="interface-row"][data-name="br0"]');
     await br0.waitFor({ timeout: 15_000 });
@@ -102,9 +95,8 @@ test('web mode: the DHCP check recommends full on a bare switch, proxy beside th
     assert.ok(pxe.warnings.some((w) => w.includes(`${SITE_IP} already offers a boot file (pxelinux.0)`)), pxe.warnings.join('\n'));
     assert.deepEqual(pageErrors, []);
   } finally {
-    await context?.close().catch(() => {});
+    await ui?.close();
     dnsmasq?.kill('SIGTERM');
-    server?.kill('SIGTERM');
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,16 +5,15 @@
  * Screenshots at 1366x768: test-results/ui/link-flap-down.png and link-flap-resumed.png.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumInNamespace, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
@@ -29,10 +28,8 @@ test('web mode: link down shows the banner with its time, and it clears with "Re
   if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-link-'));
   mkdirSync(join(work, 'state'));
-  mkdirSync(join(work, 'profile'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   try {
     lab = createSwitch({ prefix: 'fbul', serverCidr: null });
     // The laptop's NIC: a veth whose other end is a port of the switch, with a machine on the switch.
@@ -43,21 +40,8 @@ test('web mode: link down shows the banner with its time, and it clears with "Re
     lab.exec(['ip', 'link', 'set', NIC, 'up']);
     lab.addVethClient('c0');
 
-    server = lab.spawn(
-      [process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', join(work, 'state'), '--tftp-port', '16971', '--http-port', '18082'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const url = await waitForUiUrl(server, 30_000);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: chromiumInNamespace(lab.ns, work),
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', join(work, 'state'), '--tftp-port', '16971', '--http-port', '18082'], ROOT);
+    const { page, pageErrors } = ui;
 
     const row = page.locator(`[data-testid="interface-row"][data-name="${NIC}"]`);
     await row.waitFor({ timeout: 15_000 });
@@ -100,14 +84,7 @@ test('web mode: link down shows the banner with its time, and it clears with "Re
     assert.equal(await page.getByTestId('link-resumed').count(), 0);
     assert.deepEqual(pageErrors, []);
   } finally {
-    await context?.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
+    await ui?.close();
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,16 +5,15 @@
  * Web mode in a real Chromium, both inside the namespace (see network-screen.test.ts for the wrapper).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
+import { openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,27 +35,16 @@ test('web mode: br0 without an address gets 10.77.0.1/24 when serving starts, an
   if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip', 'ss'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-addr-'));
   mkdirSync(join(work, 'state'));
-  mkdirSync(join(work, 'profile'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   try {
     lab = createSwitch({ prefix: 'fbad', serverCidr: null });
     // A machine on the switch, so br0 has a carrier like a cabled NIC.
     lab.addVethClient('c0');
     assert.deepEqual(bridgeAddresses(lab), [], 'br0 starts bare');
 
-    server = lab.spawn(
-      [process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', join(work, 'state'), '--tftp-port', String(TFTP_PORT), '--http-port', String(HTTP_PORT)],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const url = await waitForUiUrl(server, 30_000);
-    const wrapper = chromiumInNamespace(lab.ns, work);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', join(work, 'state'), '--tftp-port', String(TFTP_PORT), '--http-port', String(HTTP_PORT)], ROOT);
+    const { page, pageErrors } = ui;
 
     const br0 = page.locator('[data-testid="interface-row"][data-name="br0"]');
     await br0.waitFor({ timeout: 15_000 });
@@ -103,14 +91,7 @@ test('web mode: br0 without an address gets 10.77.0.1/24 when serving starts, an
     assert.deepEqual(bridgeAddresses(lab), []);
     assert.deepEqual(pageErrors, []);
   } finally {
-    await context?.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
+    await ui?.close();
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });
   }

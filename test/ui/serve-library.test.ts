@@ -6,17 +6,15 @@
  * Screenshot: test-results/ui/network-serve-plan.png (1366x768).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { buildIso, debianLayout, type BuiltIso } from '../helpers/iso-builder';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
+import { openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,27 +28,17 @@ test('web mode: Start serves the ISO added on the Images screen with the saved p
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-plan-'));
   const state = join(work, 'state');
   mkdirSync(join(state, 'profiles'), { recursive: true });
-  mkdirSync(join(work, 'profile'));
   // A profile as the wizard saves it (the example is in the same format).
   copyFileSync(join(ROOT, 'examples', 'profiles', 'debian12.json'), join(state, 'profiles', 'rack-a.json'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   let iso: BuiltIso | null = null;
   try {
     const layout = debianLayout(12);
     iso = await buildIso(layout.spec, layout.options);
     lab = createSwitch({ prefix: 'fbsp' });
-    server = lab.spawn(
-      [process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', state, '--http-port', String(HTTP_PORT), '--tftp-port', String(TFTP_PORT), '--no-ftp', '--allow', ARMED],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const url = await waitForUiUrl(server, 30_000);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumInNamespace(lab.ns, work), headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', state, '--http-port', String(HTTP_PORT), '--tftp-port', String(TFTP_PORT), '--no-ftp', '--allow', ARMED], ROOT);
+    const { page, pageErrors } = ui;
 
     // Before any ISO: the plan says there is nothing to install.
     await page.getByTestId('serve-plan-images').filter({ hasText: 'No images yet' }).waitFor({ timeout: 15_000 });
@@ -97,8 +85,7 @@ test('web mode: Start serves the ISO added on the Images screen with the saved p
     await page.locator('[data-testid="serving-phase"][data-phase="idle"]').waitFor({ timeout: 20_000 });
     assert.deepEqual(pageErrors, []);
   } finally {
-    await context?.close().catch(() => {});
-    server?.kill('SIGTERM');
+    await ui?.close();
     lab?.destroy();
     await iso?.cleanup();
     rmSync(work, { recursive: true, force: true });

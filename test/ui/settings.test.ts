@@ -9,7 +9,7 @@
  * problem on it. Screenshots at 1366x768.
  */
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import axe from 'axe-core';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSwitch, type ClientNs, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumInNamespace, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
@@ -61,29 +61,14 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-settings-'));
   const stateDir = join(work, 'state');
   mkdirSync(stateDir);
-  mkdirSync(join(work, 'profile'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   try {
     lab = createSwitch({ prefix: 'fbst', serverCidr: '192.168.77.1/24' });
     const client = lab.addVethClient('c0');
     client.exec(['ip', 'link', 'set', client.ifname, 'address', MAC]);
-    server = lab.spawn(
-      [process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', stateDir, '--tftp-port', String(BASE.tftp), '--http-port', String(BASE.http)],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const url = await waitForUiUrl(server, 30_000);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: chromiumInNamespace(lab.ns, work),
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', stateDir, '--tftp-port', String(BASE.tftp), '--http-port', String(BASE.http)], ROOT);
+    const { page, pageErrors } = ui;
 
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-status').filter({ hasText: 'Nothing saved yet' }).waitFor({ timeout: 15_000 });
@@ -193,14 +178,7 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
     await waitPhase(page, 'idle');
     assert.deepEqual(pageErrors, []);
   } finally {
-    await context?.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
+    await ui?.close();
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });
   }

@@ -96,31 +96,28 @@ export function writeZip(entries: readonly ZipEntry[], now: Date = new Date()): 
     const { time, date } = dosDateTime(entry.modified ?? now);
     const method = stored ? ZipFormat.MethodStored : ZipFormat.MethodDeflated;
 
+    // The local header and the central directory entry share these fields, in this order (APPNOTE 4.3.7,
+    // 4.3.12): version needed, flags, method, time, date, CRC-32, compressed and uncompressed size, name length.
+    const shared = (b: Buffer, at: number): void => {
+      b.writeUInt16LE(ZipFormat.VersionNeeded, at);
+      b.writeUInt16LE(ZipFormat.FlagUtf8, at + 2);
+      b.writeUInt16LE(method, at + 4);
+      b.writeUInt16LE(time, at + 6);
+      b.writeUInt16LE(date, at + 8);
+      b.writeUInt32LE(crc, at + 10);
+      b.writeUInt32LE(body.length, at + 14);
+      b.writeUInt32LE(raw.length, at + 18);
+      b.writeUInt16LE(name.length, at + 22);
+    };
     const local = Buffer.alloc(ZipFormat.LocalHeaderSize);
     local.writeUInt32LE(ZipFormat.LocalHeaderSignature, 0);
-    local.writeUInt16LE(ZipFormat.VersionNeeded, 4);
-    local.writeUInt16LE(ZipFormat.FlagUtf8, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    shared(local, 4);
+    // extra length: 0
 
     const dir = Buffer.alloc(ZipFormat.CentralHeaderSize);
     dir.writeUInt32LE(ZipFormat.CentralHeaderSignature, 0);
     dir.writeUInt16LE(ZipFormat.VersionMadeBy, 4);
-    dir.writeUInt16LE(ZipFormat.VersionNeeded, 6);
-    dir.writeUInt16LE(ZipFormat.FlagUtf8, 8);
-    dir.writeUInt16LE(method, 10);
-    dir.writeUInt16LE(time, 12);
-    dir.writeUInt16LE(date, 14);
-    dir.writeUInt32LE(crc, 16);
-    dir.writeUInt32LE(body.length, 20);
-    dir.writeUInt32LE(raw.length, 24);
-    dir.writeUInt16LE(name.length, 28);
+    shared(dir, 6);
     // extra length, comment length, disk number start, internal attributes: all 0
     dir.writeUInt32LE(ZipFormat.ExternalAttrFile, 38);
     dir.writeUInt32LE(offset, 42);

@@ -38,7 +38,7 @@ import { runPreflight } from '../engine/net/preflight';
 import { checkAssignable } from '../engine/net/interface-address';
 import type { PreflightReport, PreflightRequest } from '../../shared/model/preflight';
 import type { DhcpProbeReport } from '../../shared/model/dhcp-probe';
-import type { DiagnosticsExport, ServedImageInfo, ServedProfileInfo } from '../../shared/api/fieldboot-api';
+import type { DiagnosticsExport, ServedProfileInfo } from '../../shared/api/fieldboot-api';
 import type { LogSnapshot } from '../../shared/diagnostics-log';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
@@ -76,15 +76,6 @@ export interface AppControllerOptions {
   saveDiagnostics?: (fileName: string, zip: Buffer) => Promise<string | null>;
 }
 
-/** The engine's line per served image (session.ts): "image <id>: <name> (<family>[, answer file <target>]) from <file>". */
-const SERVED_IMAGE_LINE = /^image ([a-z0-9-]+): (.*) \(([^,()]+)(?:, answer file ([\w-]+))?\) from (.+)$/;
-
-export function parseServedImageLine(message: string): ServedImageInfo | null {
-  const m = SERVED_IMAGE_LINE.exec(message);
-  if (!m) return null;
-  return { id: m[1]!, name: m[2]!, family: m[3]!, target: m[4] ?? null, file: m[5]! };
-}
-
 export class AppController implements AppBackend {
   private state: ServingState = IDLE_STATE;
   private readonly listeners = new Set<(push: ApiPush) => void>();
@@ -105,16 +96,12 @@ export class AppController implements AppBackend {
   /** The config of the running or last started session, and the last preflight report (diagnostics). */
   private lastConfig: ServeConfig | null = null;
   private lastPreflight: PreflightReport | null = null;
-  /** Images announced by the engine's log while the current start is under way. */
-  private servedImages: ServedImageInfo[] = [];
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
     this.diagnosticsLog = new DiagnosticsLog({ onFlush: (lines, counters) => this.push({ type: 'log', lines, counters }) });
     this.host.on('log', (msg) => {
       this.diagnosticsLog.addLog(msg);
-      const image = msg.subsystem === 'ENGINE' && msg.level === 'info' ? parseServedImageLine(msg.message) : null;
-      if (image) this.servedImages.push(image);
     });
     // Tracker problems (an unreadable clients.json) reach the event log like the engine's own warnings.
     const clientLog = createLog((e) => {
@@ -171,7 +158,6 @@ export class AppController implements AppBackend {
       await this.prepareEngineRights(config, !!config.assignAddress && !hadIpv4);
       this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
       this.lastConfig = config;
-      this.servedImages = [];
       // Counters are per session; lease events count as proxyDHCP in proxy mode.
       this.diagnosticsLog.resetCounters(config.dhcpMode);
       try {
@@ -189,8 +175,7 @@ export class AppController implements AppBackend {
           startedAt: ready.time,
           error: null,
           ...(assignedAddress ? { assignedAddress } : {}),
-          // The engine's own list when it sends one; the log lines otherwise (an older engine).
-          images: ready.images ?? this.servedImages,
+          images: ready.images ?? [],
           profile,
         });
         // The engine decides boots: it learns who the technician armed in the Clients view.

@@ -87,6 +87,18 @@ export function udebKernelVersions(names: readonly string[]): string[] {
   return [...out].sort();
 }
 
+/** RFC 1952 section 2.3.1: a gzip member starts with ID1 0x1f, ID2 0x8b (how a netboot.tar.gz is told from an ISO). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Minimal ustar/GNU tar reader: calls `want` for each regular file name and collects the chosen ones. */
 export async function extractFromTarGz(file: string, want: (name: string) => boolean): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
@@ -203,10 +215,7 @@ export async function loadNetbootSet(source: string, cacheDir: string): Promise<
     const root = join(cacheDir, key);
     kernels = existsSync(join(root, 'complete')) ? fromFolder(root) : [];
     if (!kernels.length) {
-      const fh = await open(source, 'r');
-      const magic = Buffer.alloc(2);
-      await fh.read(magic, 0, 2, 0).finally(() => fh.close());
-      if (magic[0] !== 0x1f || magic[1] !== 0x8b) {
+      if (!(await isGzipFile(source))) {
         throw new FieldbootError(ErrorCode.NetbootUnusable, `${source} is not a gzip file`, "Use Debian's netboot.tar.gz (images/netboot/) of the same release as the image.");
       }
       const files = await extractFromTarGz(source, (n) => /^debian-installer\/[^/]+\/(linux|initrd\.gz)$/.test(n));

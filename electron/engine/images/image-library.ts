@@ -21,7 +21,7 @@ import { ErrorCode, FieldbootError } from '../../../shared/errors';
 import type { IsoSummary } from '../../../shared/model/iso-summary';
 import type { LibraryImage, LibraryImageOrigin } from '../../../shared/model/library-image';
 import { inspectIso } from '../iso/inspect-iso';
-import { loadNetbootSet, NETBOOT_CACHE_DIR_NAME, type NetbootSet } from './debian-netboot';
+import { isGzipFile, loadNetbootSet, NETBOOT_CACHE_DIR_NAME, type NetbootSet } from './debian-netboot';
 import { OsFamily } from '../../../shared/model/iso-summary';
 import { fileIdentityHash, imageSlug, makeImageId } from './image-id';
 import { checkUploadName, freeFileName, isPartFile, receiveToPartFile, type ReceiveOptions } from './image-upload';
@@ -76,17 +76,6 @@ function refusal(err: unknown, fileName: string): unknown {
   if (!(err instanceof FieldbootError)) return err;
   const message = err.message.includes(fileName) ? err.message : `${fileName}: ${err.message}`;
   return new FieldbootError(err.code, message, err.hint);
-}
-
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await fsp.open(path, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
 }
 
 /** How a netboot archive reads in the image list (it is not an OS image: it completes one). */
@@ -287,7 +276,7 @@ export class ImageLibrary {
     let netboot: NetbootSet | null = null;
     try {
       // Debian's netboot.tar.gz is a gzip file; everything else must be an ISO.
-      if (await isGzip(real)) {
+      if (await isGzipFile(real)) {
         netboot = await loadNetbootSet(real, join(this.stateDir, NETBOOT_CACHE_DIR_NAME));
         summary = netbootSummary(real, stats.size, netboot);
       } else summary = await this.inspect(real);

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "fieldboot_tftp",
+      "sources": ["src/tftp-lockstep.c"],
+      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

@@ -48,6 +48,16 @@ export interface ServingState {
   link?: LinkEvent | null;
   /** While serving: the install profile armed machines get, when the session has one. */
   profile?: ServedProfileInfo | null;
+  /** While starting: the start waits for the technician to answer this elevation prompt (Stop cancels it). */
+  prompt?: ElevationPromptInfo | null;
+}
+
+/** An administrator prompt a start is waiting on (pkexec, the macOS prompt, UAC). */
+export interface ElevationPromptInfo {
+  /** What asks, in the UI's words: "the system password prompt (pkexec)". */
+  name: string;
+  /** When the start gives up on it and fails (ISO time). */
+  until: string;
 }
 
 /** One image of the running session, as the engine announced it. */

@@ -1,8 +1,9 @@
 /**
- * Shared by the UI tests: the Chromium flags this machine needs, and reading the web-mode URL that
- * `fieldboot serve --ui --json` prints as `{"type":"ui","url":...}`.
+ * Shared by the UI tests: the Chromium flags this machine needs, reading the web-mode URL that
+ * `fieldboot serve --ui --json` prints as `{"type":"ui","url":...}`, starting and stopping that server, and
+ * opening it in Chromium (in a lab namespace or on this machine).
  */
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { join } from 'node:path';
@@ -57,15 +58,73 @@ export function waitForUiUrl(child: ChildProcess, timeoutMs: number): Promise<st
   });
 }
 
-/** A web-mode FieldBoot and a Chromium page on it, both inside a lab namespace (see openUiInLab). */
-export interface LabUi {
-  server: ChildProcess;
+/** Chromium on the web-mode UI (see openUiBrowser). */
+export interface UiBrowser {
   context: BrowserContext;
   page: Page;
-  url: string;
-  /** Uncaught page errors so far (assert it stays empty). */
+  /** Uncaught page errors so far, and the console errors asked for (assert it stays empty). */
   pageErrors: string[];
-  /** Closes the browser, then stops the server (SIGTERM, up to 5 s). Safe to call twice. */
+}
+
+export interface UiBrowserOptions {
+  /** Console errors count as page errors too: all of them (true), or those this returns true for. Default: only uncaught errors. */
+  consoleErrors?: boolean | ((text: string) => boolean);
+}
+
+/**
+ * Headless Chromium at 1366x768 on `url`, its profile and launcher script in `work`: inside network namespace
+ * `ns` when given (its 127.0.0.1 is the server's), else on this machine's own network. Errors are collected
+ * from before the first load. On failure the browser is closed before the error is thrown.
+ */
+export async function openUiBrowser(url: string, work: string, opts: UiBrowserOptions & { ns?: string } = {}): Promise<UiBrowser> {
+  const profile = join(work, 'chromium-profile');
+  mkdirSync(profile, { recursive: true });
+  const executablePath = opts.ns ? chromiumInNamespace(opts.ns, work) : CHROMIUM_PATH;
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const counts = opts.consoleErrors;
+    if (counts) page.on('console', (m) => m.type() === 'error' && (counts === true || counts(m.text())) && pageErrors.push(m.text()));
+    await page.goto(url);
+    return { context, page, pageErrors };
+  } catch (err) {
+    await context.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Runs argv[0] with the rest as its arguments on this machine's own network: LabSwitch.spawn's shape. */
+function spawnHere(argv: string[], opts: SpawnOptions): ChildProcess {
+  const [command, ...args] = argv;
+  return spawn(command!, args, opts);
+}
+
+/**
+ * Starts `fieldboot serve --ui --json <args>` from `root` through `spawner` (a lab's spawn; by default on this
+ * machine). `url` resolves with the UI URL it prints, or rejects as waitForUiUrl does (30 s).
+ */
+export function startWebMode(args: string[], root: string, spawner: (argv: string[], opts: SpawnOptions) => ChildProcess = spawnHere): { server: ChildProcess; url: Promise<string> } {
+  const server = spawner([process.execPath, join(root, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { server, url: waitForUiUrl(server, 30_000) };
+}
+
+/** SIGTERM, SIGKILL if it still runs 5 s later; resolves once it has exited (at once if it already has). */
+export async function stopWebMode(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A web-mode FieldBoot and a Chromium page on it, both inside a lab namespace (see openUiInLab). */
+export interface LabUi extends UiBrowser {
+  server: ChildProcess;
+  url: string;
+  /** Closes the browser, then stops the server (stopWebMode). Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -74,44 +133,31 @@ export interface LabUi {
  * same namespace (its 127.0.0.1 is the server's). `work` holds the browser profile and the launcher script.
  * On failure everything started so far is stopped before the error is thrown.
  */
-export async function openUiInLab(lab: { ns: string; spawn(args: string[], opts?: SpawnOptions): ChildProcess }, work: string, args: string[], root: string): Promise<LabUi> {
-  const server = lab.spawn([process.execPath, join(root, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let context: BrowserContext | null = null;
-  const stopServer = async (): Promise<void> => {
-    if (server.exitCode !== null || server.signalCode !== null) return;
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const timer = setTimeout(r, 5000);
-      server.once('exit', () => (clearTimeout(timer), r(null)));
-    });
-  };
+export async function openUiInLab(
+  lab: { ns: string; spawn(args: string[], opts?: SpawnOptions): ChildProcess },
+  work: string,
+  args: string[],
+  root: string,
+  opts: UiBrowserOptions = {},
+): Promise<LabUi> {
+  const { server, url: uiUrl } = startWebMode(args, root, (argv, o) => lab.spawn(argv, o));
   try {
-    const url = await waitForUiUrl(server, 30_000);
-    const profile = join(work, 'chromium-profile');
-    mkdirSync(profile, { recursive: true });
-    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumInNamespace(lab.ns, work), headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
-    const ctx = context;
+    const url = await uiUrl;
+    const browser = await openUiBrowser(url, work, { ...opts, ns: lab.ns });
     let closed = false;
     return {
+      ...browser,
       server,
-      context: ctx,
-      page,
       url,
-      pageErrors,
       async close() {
         if (closed) return;
         closed = true;
-        await ctx.close().catch(() => undefined);
-        await stopServer();
+        await browser.context.close().catch(() => undefined);
+        await stopWebMode(server);
       },
     };
   } catch (err) {
-    await context?.close().catch(() => undefined);
-    await stopServer();
+    await stopWebMode(server);
     throw err;
   }
 }

@@ -11,13 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
 
 /** A ruleset that drops everything new except SSH, the way a hardened laptop might. */
@@ -43,13 +42,11 @@ async function spawnReady(lab: LabSwitch, args: string[], ready: (lab: LabSwitch
 }
 
 test('web mode: preflight names the process holding a port, and gives the firewall fix that works', { timeout: 120_000 }, async (t) => {
-  if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip', 'ss', 'nft', 'python3'] })) return;
+  if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip', 'ss', 'nft', 'python3'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-pre-'));
   mkdirSync(join(work, 'state'));
-  mkdirSync(join(work, 'profile'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   const holders: ChildProcess[] = [];
   try {
     lab = createSwitch({ prefix: 'fbpf', serverCidr: '192.168.77.1/24' });
@@ -67,14 +64,8 @@ test('web mode: preflight names the process holding a port, and gives the firewa
     holders.push(udp);
 
     // Default ports: preflight checks 67, 4011, 69, 80 and 21 (nothing is started here).
-    server = lab.spawn([process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', join(work, 'state')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await waitForUiUrl(server, 30_000);
-    const wrapper = chromiumInNamespace(lab.ns, work);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', join(work, 'state')], ROOT);
+    const { page, pageErrors } = ui;
 
     const br0 = page.locator('[data-testid="interface-row"][data-name="br0"]');
     await br0.waitFor({ timeout: 15_000 });
@@ -121,14 +112,7 @@ test('web mode: preflight names the process holding a port, and gives the firewa
     assert.deepEqual(pageErrors, []);
   } finally {
     for (const h of holders) h.kill('SIGKILL');
-    await context?.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
+    await ui?.close();
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });
   }

@@ -16,13 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiBrowser, openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const TFTP_PORT = 16969;
 const HTTP_PORT = 18080;
 const SCREENSHOT = '/tmp/fieldboot-network.png';
@@ -45,46 +44,22 @@ async function waitPhase(page: Page, phases: string[], timeoutMs = 20_000): Prom
 }
 
 test('web mode: the network screen lists br0 with its address, and Stop/Start changes the serving state', { timeout: 120_000 }, async (t) => {
-  if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip', 'ss'] })) return;
+  if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip', 'ss'] })) return;
 
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-'));
   const stateDir = join(work, 'state');
-  const profile = join(work, 'profile');
   mkdirSync(stateDir);
-  mkdirSync(profile);
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   try {
     lab = createSwitch({ prefix: 'fbui', serverCidr: '192.168.77.1/24' });
     const brMac = (JSON.parse(lab.exec(['ip', '-j', 'link', 'show', 'br0'])) as { address: string }[])[0]?.address;
     assert.ok(brMac, 'br0 has a MAC');
 
-    server = lab.spawn(
-      [
-        process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json',
-        '--interface', 'br0', '--dhcp', 'off', '--state-dir', stateDir,
-        '--tftp-port', String(TFTP_PORT), '--http-port', String(HTTP_PORT),
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const url = await waitForUiUrl(server, 30_000);
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
-
     // The browser joins the server's namespace through a wrapper (see the header comment).
-    const wrapper = chromiumInNamespace(lab.ns, work);
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: wrapper,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--interface', 'br0', '--dhcp', 'off', '--state-dir', stateDir, '--tftp-port', String(TFTP_PORT), '--http-port', String(HTTP_PORT)], ROOT, { consoleErrors: true });
+    const { page, pageErrors } = ui;
+    assert.match(ui.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
     assert.equal(await page.getByTestId('api-mode').textContent(), 'Web mode');
     // Found serving, the app opens on the Dashboard (test/ui/dashboard.test.ts); this test is about the Network screen.
     await page.locator('[data-testid="nav-dashboard"][aria-selected="true"], [data-testid="serving-phase"][data-phase="failed"]').first().waitFor({ timeout: 30_000 });
@@ -154,21 +129,14 @@ test('web mode: the network screen lists br0 with its address, and Stop/Start ch
     await waitPhase(page, ['idle']);
     assert.deepEqual(pageErrors, [], 'no errors in the page console');
   } finally {
-    await context?.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
+    await ui?.close();
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });
   }
 });
 
 test('chromium runs inside the namespace through the wrapper', { timeout: 60_000 }, async (t) => {
-  if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip'] })) return;
+  if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip'] })) return;
   // Guards the trick the test above depends on: a page served on the namespace's own loopback is
   // reachable from the wrapped browser, and the browser processes really live in the namespace.
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-wrap-'));
@@ -181,11 +149,9 @@ test('chromium runs inside the namespace through the wrapper', { timeout: 60_000
     writeFileSync(join(work, 'index.html'), `<!doctype html><title>${marker}</title>`);
     server = lab.spawn(['python3', '-m', 'http.server', '--bind', '127.0.0.1', '18181', '--directory', work], { stdio: 'ignore' });
     for (let i = 0; i < 50 && !lab.exec(['ss', '-Hlnt', 'sport = :18181']).trim(); i++) await new Promise((r) => setTimeout(r, 100));
-    const wrapper = chromiumInNamespace(lab.ns, work);
-    mkdirSync(join(work, 'profile'));
-    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS });
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto('http://127.0.0.1:18181/index.html');
+    const browser = await openUiBrowser('http://127.0.0.1:18181/index.html', work, { ns: lab.ns });
+    context = browser.context;
+    const page = browser.page;
     assert.equal(await page.title(), marker);
     // The browser process really is in the namespace.
     const pids = execFileSync('ip', ['netns', 'pids', lab.ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);

@@ -12,6 +12,7 @@ import { encodeTftpPacket, type TftpOption, type TftpPacket } from '../../electr
 import type { FileSource } from '../../electron/engine/files/file-source';
 import { TftpServer } from '../../electron/engine/servers/tftp-server';
 import { TFTP_READ_CHUNK_MAX_BYTES } from '../../electron/engine/servers/tftp-transfer';
+import { loadTftpNative } from '../../electron/engine/servers/tftp-native';
 import { LOOPBACK, randomFile, sha256, sleep, startTftp, UdpProbe, waitFor, type Received, type TftpHarness } from './tftp-fixtures';
 
 const rrq = (filename: string, options: TftpOption[] = [], mode = 'octet'): TftpPacket => ({ opcode: TftpOpcode.ReadRequest, filename, mode, options });
@@ -505,4 +506,52 @@ test('a client that re-ACKs after losing a DATA gets it again at once (not after
     probe.send(ack(5), tid);
     assert.equal(sha256(Buffer.concat(parts)), sha256(content));
   });
+});
+
+test('lock-step transfers of files on disk run in the native addon where it is built; windowed ones and generated files in JavaScript', async (t) => {
+  const nativeOff = process.env.FIELDBOOT_TFTP_NATIVE === '0';
+  const load = loadTftpNative();
+  if (!load.addon && !nativeOff) {
+    // CI builds it (npm ci); elsewhere (macOS, Windows, no compiler) the JavaScript path is the whole story.
+    if (process.env.FIELDBOOT_REQUIRE_LAB === '1') assert.fail(`the native TFTP addon must be built here: ${load.why}`);
+    t.skip(load.why);
+    return;
+  }
+  const generated: FileSource = {
+    stat: async () => null,
+    open: async (p) => {
+      if (p !== 'menu.cfg') return null;
+      const body = Buffer.from('default local\n');
+      return { size: body.length, read: async (buf, off, len, pos) => body.copy(buf, off, pos, Math.min(body.length, pos + len)), close: async () => {} };
+    },
+  };
+  let dir: DirectorySource | null = null; // the harness's own root, known once it started
+  const source: FileSource = {
+    stat: async (p) => (dir ? dir.stat(p) : null),
+    open: async (p) => (p === 'menu.cfg' ? generated.open(p) : dir ? dir.open(p) : null),
+  };
+  const h = await startTftp({ source });
+  dir = new DirectorySource(h.root);
+  const probe = await UdpProbe.open();
+  try {
+    const content = randomFile(512 * 70_000 + 99); // lock-step past block 65535
+    h.put('big.bin', content);
+    const lock = await fetchAll(probe, h.port, 'big.bin');
+    assert.equal(sha256(lock.data), sha256(content), 'lock-step with rollover');
+    const win = await fetchAll(probe, h.port, 'big.bin', { blksize: 1468, windowsize: 8 });
+    assert.equal(sha256(win.data), sha256(content), 'windowed');
+    const menu = await fetchAll(probe, h.port, 'menu.cfg');
+    assert.equal(menu.data.toString(), 'default local\n');
+    await waitFor(() => h.fileEvents().filter((e) => e.action === 'end').length === 3, 3000, 'three ends');
+    const rrqLines = h.logs.map((l) => l.message).filter((m) => / RRQ /.test(m));
+    assert.equal(rrqLines.length, 3, rrqLines.join('\n'));
+    assert.equal(/native/.test(rrqLines[0] ?? ''), !nativeOff, `lock-step: ${rrqLines[0]}`);
+    assert.doesNotMatch(rrqLines[1] ?? '', /native/, 'windowed stays in JavaScript');
+    assert.doesNotMatch(rrqLines[2] ?? '', /native/, 'a generated file stays in JavaScript');
+    const end = h.fileEvents().find((e) => e.action === 'end' && e.path === 'big.bin');
+    assert.equal(end?.bytes, content.length);
+  } finally {
+    probe.close();
+    await h.close();
+  }
 });

@@ -8,10 +8,10 @@
  * missing, fails to load, or is turned off (FIELDBOOT_HTTP_SENDFILE=0, or the server option), the server
  * keeps its read/write copy loop, which serves the same bytes.
  */
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { FileSpan } from '../files/file-source';
+import { loadLinuxAddon, type AddonLoad } from './native-addon';
 
 /** Set to "0" to force the read/write copy path (tests, comparisons, a misbehaving kernel). */
 export const HTTP_SENDFILE_ENV = 'FIELDBOOT_HTTP_SENDFILE';
@@ -27,21 +27,13 @@ export interface SendfileAddon {
   cancel(job: SendfileJob): void;
 }
 
-export type SendfileLoad = { addon: SendfileAddon } | { addon: null; why: string };
+export type SendfileLoad = AddonLoad<SendfileAddon>;
 
 let loaded: SendfileLoad | undefined;
 
 /** The addon, loaded once per process; `why` says why not (not Linux, not built, failed to load). */
 export function loadSendfile(): SendfileLoad {
-  if (loaded) return loaded;
-  if (process.platform !== 'linux') return (loaded = { addon: null, why: `sendfile(2) is used on Linux only (this is ${process.platform})` });
-  try {
-    const addon = createRequire(import.meta.url)('fieldboot-sendfile') as SendfileAddon;
-    if (typeof addon.start !== 'function' || typeof addon.cancel !== 'function') throw new Error('not the expected module');
-    loaded = { addon };
-  } catch (err) {
-    loaded = { addon: null, why: `the fieldboot-sendfile addon is unavailable (${(err as Error).message.split('\n')[0] ?? ''})` };
-  }
+  loaded ??= loadLinuxAddon<SendfileAddon>('fieldboot-sendfile', 'sendfile(2)', ['start', 'sent', 'cancel']);
   return loaded;
 }
 

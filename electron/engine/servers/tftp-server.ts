@@ -10,11 +10,12 @@ import { nowIso, type ServiceInfo } from '../../../shared/model/engine-event';
 import type { FileSource, OpenFile } from '../files/file-source';
 import { createLog, type Log } from '../log';
 import { TFTP_WELL_KNOWN_PORT, TftpErrorCode, TftpMode, TftpOpcode } from '../protocol/tftp/tftp-constants';
-import { isNegotiationRefusal, negotiateReadOptions } from '../protocol/tftp/tftp-options';
+import { isNegotiationRefusal, negotiateReadOptions, type TftpNegotiated } from '../protocol/tftp/tftp-options';
 import { decodeTftpPacket, encodeTftpPacket, TftpDecodeError, type TftpPacket, type TftpRequestPacket } from '../protocol/tftp/tftp-packet';
 import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
-import { readChunkBytesFor, TftpTransfer } from './tftp-transfer';
+import { loadTftpNative, nativeSpansOf, NativeLockstepTransfer, tftpNativeDisabledByEnv } from './tftp-native';
+import { readChunkBytesFor, TftpTransfer, type TftpTransferHandle } from './tftp-transfer';
 
 export const DEFAULT_TFTP_PORT = TFTP_WELL_KNOWN_PORT;
 /** 1500-byte Ethernet MTU - 20 (IPv4) - 8 (UDP) - 4 (TFTP header). What iPXE and most firmware ask for. */
@@ -47,6 +48,11 @@ export interface TftpServerOptions {
   maxTransfers?: number;
   /** Send each window in one UDP GSO call where the OS offers it (Linux; see tftp-udp-gso.ts). Default true. */
   udpGso?: boolean;
+  /**
+   * Run lock-step transfers of files on disk or inside an ISO in the native addon (tftp-native.ts) where it
+   * is built. Default true, unless FIELDBOOT_TFTP_NATIVE=0.
+   */
+  nativeLockstep?: boolean;
 }
 
 export class TftpServer implements NetworkService {
@@ -61,7 +67,7 @@ export class TftpServer implements NetworkService {
   private boundPort = 0;
   private stopping = false;
   /** Keyed by client "ip:port"; also holds requests still opening their file (value null). */
-  private readonly transfers = new Map<string, TftpTransfer | null>();
+  private readonly transfers = new Map<string, TftpTransferHandle | null>();
 
   constructor(
     private readonly options: TftpServerOptions,
@@ -106,7 +112,7 @@ export class TftpServer implements NetworkService {
     const socket = this.socket;
     this.socket = null;
     if (socket) await new Promise<void>((res) => socket.close(() => res()));
-    const running = [...this.transfers.values()].filter((t): t is TftpTransfer => t !== null);
+    const running = [...this.transfers.values()].filter((t): t is TftpTransferHandle => t !== null);
     await Promise.all(running.map((t) => t.abort('Server shutting down')));
     this.transfers.clear();
   }
@@ -116,8 +122,8 @@ export class TftpServer implements NetworkService {
   }
 
   /** Transfers in flight (tests and diagnostics). */
-  activeTransfers(): TftpTransfer[] {
-    return [...this.transfers.values()].filter((t): t is TftpTransfer => t !== null);
+  activeTransfers(): TftpTransferHandle[] {
+    return [...this.transfers.values()].filter((t): t is TftpTransferHandle => t !== null);
   }
 
   private onRequestDatagram(msg: Buffer, rinfo: RemoteInfo): void {
@@ -202,30 +208,36 @@ export class TftpServer implements NetworkService {
         this.emitRefusal(rinfo, req.filename, negotiated.message);
         return;
       }
-      const socket = await this.openTransferSocket(rinfo);
-      if (this.stopping) {
-        socket.close();
-        return;
+      const readChunkBytes = readChunkBytesFor(this.transfers.size - 1); // this request holds a slot already
+      const timeoutMs = negotiated.timeoutMs ?? this.timeoutMs;
+      let transfer: TftpTransferHandle | null = this.startNative(rinfo, file, req.filename, negotiated, timeoutMs, readChunkBytes);
+      if (!transfer) {
+        const socket = await this.openTransferSocket(rinfo);
+        if (this.stopping) {
+          socket.close();
+          return;
+        }
+        transfer = new TftpTransfer({
+          socket,
+          client: { address: rinfo.address, port: rinfo.port },
+          file,
+          path: req.filename,
+          negotiated,
+          timeoutMs,
+          retries: this.retries,
+          udpGso: this.options.udpGso ?? true,
+          readChunkBytes,
+          log: this.log,
+          emit: (e) => this.ctx.emit(e),
+        });
+        transfer.start();
       }
-      const transfer = new TftpTransfer({
-        socket,
-        client: { address: rinfo.address, port: rinfo.port },
-        file,
-        path: req.filename,
-        negotiated,
-        timeoutMs: negotiated.timeoutMs ?? this.timeoutMs,
-        retries: this.retries,
-        udpGso: this.options.udpGso ?? true,
-        readChunkBytes: readChunkBytesFor(this.transfers.size - 1), // this request holds a slot already
-        log: this.log,
-        emit: (e) => this.ctx.emit(e),
-      });
       handedOver = true;
-      this.transfers.set(key, transfer);
-      transfer.done.then(() => {
-        if (this.transfers.get(key) === transfer) this.transfers.delete(key);
+      const running = transfer;
+      this.transfers.set(key, running);
+      running.done.then(() => {
+        if (this.transfers.get(key) === running) this.transfers.delete(key);
       });
-      transfer.start();
     } catch (err) {
       this.replyError(rinfo, TftpErrorCode.NotDefined, 'Server error');
       throw err;
@@ -235,6 +247,28 @@ export class TftpServer implements NetworkService {
         await file?.close().catch(() => {});
       }
     }
+  }
+
+  /**
+   * A lock-step transfer of a file with real bytes on disk runs in the native addon when it is there; null
+   * otherwise (windowed, generated or empty file, addon missing or turned off, or it refused to start).
+   */
+  private startNative(rinfo: RemoteInfo, file: OpenFile, path: string, negotiated: TftpNegotiated, timeoutMs: number, readChunkBytes: number): TftpTransferHandle | null {
+    if (negotiated.windowsize !== 1 || this.options.nativeLockstep === false || tftpNativeDisabledByEnv()) return null;
+    const { addon } = loadTftpNative();
+    const where = addon ? nativeSpansOf(file) : null;
+    if (!addon || !where) return null;
+    const transfer = new NativeLockstepTransfer(
+      { addon, bindAddress: this.options.bindAddress, client: { address: rinfo.address, port: rinfo.port }, file, path, negotiated, timeoutMs, retries: this.retries, readChunkBytes, log: this.log, emit: (e) => this.ctx.emit(e) },
+      where,
+    );
+    try {
+      transfer.start();
+    } catch (err) {
+      this.log.debug(`${rinfo.address}:${rinfo.port} native transfer refused (${err instanceof Error ? err.message : String(err)}); JavaScript path`);
+      return null;
+    }
+    return transfer;
   }
 
   private openTransferSocket(client: RemoteInfo): Promise<Socket> {

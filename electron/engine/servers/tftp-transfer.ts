@@ -102,7 +102,18 @@ interface Chunk {
   ready: Promise<Buffer>;
 }
 
-export class TftpTransfer {
+/** What the server holds of a running transfer: this JavaScript one, or a native lock-step one (tftp-native.ts). */
+export interface TftpTransferHandle {
+  readonly done: Promise<void>;
+  readonly stats: TftpTransferStats;
+  /** The transfer's own local port (its TID). */
+  readonly port: number;
+  start(): void;
+  /** Ends the transfer now (server stopping), telling the client why. */
+  abort(reason: string): Promise<void>;
+}
+
+export class TftpTransfer implements TftpTransferHandle {
   readonly done: Promise<void>;
   readonly stats: TftpTransferStats = { dataSent: 0, retransmits: 0, gsoSends: 0 };
   private resolveDone: () => void = () => {};

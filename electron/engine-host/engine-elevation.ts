@@ -24,7 +24,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ErrorCode, FieldbootError } from '../../shared/errors';
 import { PreflightStatus } from '../../shared/model/preflight';
 import { parseCapEff, privilegeCheck, type PortNeed, type PrivilegeFacts } from '../engine/net/preflight';
-import { defaultEngineCommand, type EngineCommand, type EngineLaunchPlan } from './engine-host';
+import { defaultEngineCommand, waitWords, type EngineCommand, type EngineLaunchPlan } from './engine-host';
 
 export const ElevationMethod = { Pkexec: 'pkexec', MacAdminPrompt: 'mac-admin-prompt', WindowsUac: 'uac' } as const;
 export type ElevationMethod = (typeof ElevationMethod)[keyof typeof ElevationMethod];
@@ -150,6 +150,25 @@ export function explainPkexecExit(code: number | null, output: string): Fieldboo
   return null;
 }
 
+/**
+ * The prompt was left open past the launch's wait (EngineHost ends the launcher then): said in plain words,
+ * with where the dialog may be. `prompt` names it as the user sees it.
+ */
+export function explainPromptTimeout(waitedMs: number, prompt: string, hint: string): FieldbootError {
+  return new FieldbootError(
+    ErrorCode.NoPrivilege,
+    `The ${prompt} was not answered within ${waitWords(waitedMs)}, so FieldBoot closed it and the network engine did not start.`,
+    hint,
+  );
+}
+
+export const explainPkexecTimeout = (waitedMs: number): FieldbootError =>
+  explainPromptTimeout(
+    waitedMs,
+    'administrator password prompt',
+    `Press Start again and enter an administrator password when the prompt appears (it may open behind this window or on another screen). ${SUDO_HINT}`,
+  );
+
 export function explainMacPromptExit(code: number | null, output: string): FieldbootError | null {
   if (code === 0 || code === null) return null;
   if (output.includes(String(APPLESCRIPT_USER_CANCELED))) {
@@ -218,6 +237,7 @@ export function pkexecLaunch(engine: EngineCommand, options: PkexecOptions = {})
     // pkexec itself needs nothing from our environment, and passes none of it on.
     command: () => ({ command, args }),
     explainExit: explainPkexecExit,
+    explainTimeout: explainPkexecTimeout,
   };
 }
 
@@ -243,6 +263,8 @@ export function macAdminPromptLaunch(engine: EngineCommand, env: NodeJS.ProcessE
       return { command, args };
     },
     explainExit: explainMacPromptExit,
+    explainTimeout: (ms) =>
+      explainPromptTimeout(ms, 'administrator prompt', 'Press Start again and enter an administrator name and password when the prompt appears, or run: sudo fieldboot serve --ui.'),
   };
 }
 
@@ -288,6 +310,8 @@ export function uacLaunch(engine: EngineCommand, env: NodeJS.ProcessEnv = proces
       return { command, args };
     },
     explainExit: explainUacExit,
+    explainTimeout: (ms) =>
+      explainPromptTimeout(ms, 'Windows administrator prompt (UAC)', 'Press Start again and answer Yes when the prompt appears (it may be flashing in the taskbar), or start FieldBoot as administrator.'),
   };
 }
 

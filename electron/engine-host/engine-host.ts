@@ -43,8 +43,38 @@ export interface EngineLaunchPlan {
   label?: string;
   /** Turns the launcher's exit before the engine was ready (a dismissed prompt) into a clear error. */
   explainExit?(code: number | null, output: string): FieldbootError | null;
-  /** Socket transport: how long to wait for the engine to connect (a prompt waits for a human). */
+  /**
+   * How long to wait for the engine to come up: its hello (stdio) or its connection (socket). Through a prompt
+   * this is a human's time to answer it. Default PROMPT_TIMEOUT_MS.
+   */
   connectTimeoutMs?: number;
+  /** The wait above ran out (a prompt left open): the error the start fails with, in the launcher's words. */
+  explainTimeout?(waitedMs: number): FieldbootError;
+}
+
+/**
+ * How long a start waits for the engine to come up, for both transports. Through an elevation prompt the wait
+ * is a human's: three minutes to find the dialog and type a password, then the launcher is ended so a prompt
+ * left open cannot keep the app "starting" for ever (and cannot start an engine later, unasked).
+ */
+export const PROMPT_TIMEOUT_MS = 180_000;
+/** After SIGTERM, how long a launcher (pkexec waiting for its agent) gets before SIGKILL. */
+export const LAUNCHER_KILL_GRACE_MS = 2000;
+
+/** "3 minutes", "90 seconds": a wait in the words an error message uses. */
+export function waitWords(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return ms === 60_000 ? '1 minute' : `${ms / 60_000} minutes`;
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s === 1 ? '1 second' : `${s} seconds`;
+}
+
+/** Ends a launcher that has not started the engine: SIGTERM, then SIGKILL if it lingers. Its pipes are cut first. */
+function endLauncher(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.stdin?.destroy();
+  const kill = setTimeout(() => child.kill('SIGKILL'), LAUNCHER_KILL_GRACE_MS);
+  child.once('exit', () => clearTimeout(kill));
+  child.kill('SIGTERM');
 }
 
 /** A plain command as a launch plan: stdio, or the socket transport with the connect arguments appended. */
@@ -91,6 +121,8 @@ export function exitCodeName(code: number | null): string {
 }
 
 export interface EngineHostEvents {
+  /** The engine said hello: a launch prompt, if any, was answered. */
+  launched: [];
   event: [EngineEvent];
   log: [Extract<EngineMessage, { type: 'log' }>];
   stopped: [reason: string];
@@ -111,6 +143,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private readonly pending = new Map<number, { resolve: (m: EngineMessage) => void; reject: (e: Error) => void }>();
   private hello: Promise<Extract<EngineMessage, { type: 'hello' }>> | null = null;
   private fatal: ErrorInfo | null = null;
+  /** While the engine is being launched (before its hello or connection): gives up on the launch with this error. */
+  private abortLaunch: ((err: FieldbootError) => void) | null = null;
 
   constructor(engine: EngineCommand | EngineLaunchPlan = defaultEngineCommand()) {
     super();
@@ -139,6 +173,33 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   get transport(): EngineTransport {
     return this.plan.transport;
+  }
+
+  /** An engine process is on its way up (the launcher runs, no hello yet): for a prompt, it waits for the human. */
+  get launching(): boolean {
+    return this.abortLaunch !== null;
+  }
+
+  /** How long the next (or current) launch waits for the engine before it gives up. */
+  get launchTimeoutMs(): number {
+    return this.plan.connectTimeoutMs ?? PROMPT_TIMEOUT_MS;
+  }
+
+  /**
+   * Gives up on a launch still waiting (a prompt nobody answers): the launcher is ended and the pending start
+   * fails with a "cancelled" error. False when there is no such launch (the engine is up, or none is starting).
+   */
+  cancelLaunch(): boolean {
+    const abort = this.abortLaunch;
+    if (!abort) return false;
+    abort(
+      new FieldbootError(
+        ErrorCode.NoPrivilege,
+        `The start was cancelled while ${this.plan.elevated ? 'the administrator prompt was open' : 'the network engine was starting'}, so the network engine did not start.`,
+        'Press Start again when you are ready to answer the administrator prompt.',
+      ),
+    );
+    return true;
   }
 
   /** Starts later engines this way (the running one, if any, is left alone: dispose it first). */
@@ -181,19 +242,46 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     const beforeReady = (code: number | null, signal: NodeJS.Signals | null): FieldbootError =>
       plan.explainExit?.(code, stderrTail) ??
       new FieldbootError(ErrorCode.EngineDied, `engine exited (${signal ?? exitCodeName(code)}) before it was ready: ${telling(stderrTail)}`);
+    const waitMs = this.launchTimeoutMs;
+    const timedOut = (): FieldbootError =>
+      plan.explainTimeout?.(waitMs) ??
+      new FieldbootError(ErrorCode.EngineUnresponsive, `the network engine did not start within ${waitWords(waitMs)}${stderrTail ? `: ${telling(stderrTail)}` : ''}`);
+    // The launch ends with the hello (stdio) or the connection (socket), or gives up: timeout, cancel, exit.
+    let launchTimer: NodeJS.Timeout | null = null;
+    let abortThis: ((err: FieldbootError) => void) | null = null;
+    const endLaunch = () => {
+      if (launchTimer) clearTimeout(launchTimer);
+      launchTimer = null;
+      if (this.abortLaunch === abortThis) this.abortLaunch = null;
+    };
     this.hello = new Promise((resolve, reject) => {
       const decoder = new LineDecoder<EngineMessage>((msg) => {
         if (msg.type === 'hello') {
+          endLaunch();
           this.helloMessage = msg;
           resolve(msg);
+          this.emit('launched');
         } else this.dispatch(msg);
       });
-      child.once('error', (err) => reject(new FieldbootError(ErrorCode.EngineDied, `cannot start the engine: ${err.message}`)));
+      child.once('error', (err) => {
+        endLaunch();
+        reject(new FieldbootError(ErrorCode.EngineDied, `cannot start the engine: ${err.message}`));
+      });
       if (!listener) {
+        abortThis = (err) => {
+          endLaunch();
+          // The story of this engine's end, for 'exit' listeners too (not "engine died" from the kill below).
+          this.fatal = err.toInfo();
+          reject(err);
+          endLauncher(child);
+        };
+        this.abortLaunch = abortThis;
+        launchTimer = setTimeout(() => abortThis?.(timedOut()), waitMs);
         this.input = child.stdin;
         child.stdin?.on('error', () => {}); // EPIPE when the engine died; 'exit' reports it
         child.stdout?.on('data', (d: Buffer) => decoder.push(d));
         child.once('exit', (code, signal) => {
+          endLaunch();
           const err = beforeReady(code, signal);
           // Before its hello, the exit's story is the launch plan's (a dismissed prompt), for 'exit' listeners too.
           if (!this.helloMessage) this.fatal ??= err.toInfo();
@@ -225,8 +313,17 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         this.onExit(child, exit?.code ?? null, exit?.signal ?? null, stderrTail);
         resolveGone();
       };
-      listener.accept(plan.connectTimeoutMs ?? 180_000, abort.signal).then(
+      abortThis = (err) => {
+        endLaunch();
+        this.fatal = err.toInfo();
+        abort.abort(err);
+      };
+      this.abortLaunch = abortThis;
+      launchTimer = setTimeout(() => abortThis?.(timedOut()), waitMs);
+      // The timer above is the deadline; the listener's own (a second later) is only a backstop.
+      listener.accept(waitMs + 1000, abort.signal).then(
         ({ socket, rest }) => {
+          endLaunch();
           connected = true;
           this.input = socket;
           socket.on('error', () => {});
@@ -240,13 +337,14 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
           this.send({ type: 'heartbeat', seq: ++this.seq });
         },
         (err: unknown) => {
+          endLaunch();
           listener.close();
           reject(
             err instanceof FieldbootError
               ? err
               : new FieldbootError(ErrorCode.EngineDied, `the ${plan.label ?? 'engine'} launch failed: ${(err as Error).message}${stderrTail ? `: ${telling(stderrTail)}` : ''}`),
           );
-          if (!childExit) child.kill();
+          if (!childExit) endLauncher(child);
           void finish();
         },
       );

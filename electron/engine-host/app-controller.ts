@@ -76,6 +76,11 @@ export interface AppControllerOptions {
   saveDiagnostics?: (fileName: string, zip: Buffer) => Promise<string | null>;
 }
 
+/** The elevation prompt as the UI names it. */
+function promptWords(method: ElevationMethod | null): string {
+  return method === ElevationMethod.Pkexec ? 'the system password prompt (pkexec)' : method === ElevationMethod.MacAdminPrompt ? 'the macOS administrator prompt' : 'a Windows UAC prompt';
+}
+
 export class AppController implements AppBackend {
   private state: ServingState = IDLE_STATE;
   private readonly listeners = new Set<(push: ApiPush) => void>();
@@ -96,6 +101,8 @@ export class AppController implements AppBackend {
   /** The config of the running or last started session, and the last preflight report (diagnostics). */
   private lastConfig: ServeConfig | null = null;
   private lastPreflight: PreflightReport | null = null;
+  /** Stop was pressed while the start waited on the administrator prompt: that start ends idle, not failed. */
+  private startCancelled = false;
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
@@ -114,6 +121,10 @@ export class AppController implements AppBackend {
       if (!changes.snapshot) this.push({ type: 'clients', ...changes, ...(changes.changed ? { changed: changes.changed.map(clientSummary) } : {}) });
     });
     this.host.on('event', (event) => this.onEngineEvent(event));
+    // The prompt was answered: the start goes on opening the services, and there is nothing left to cancel.
+    this.host.on('launched', () => {
+      if (this.state.phase === 'starting' && this.state.prompt) this.setState({ ...this.state, prompt: null });
+    });
     this.host.on('exit', (code, signal, fatal) => {
       if (this.state.phase === 'serving' || this.state.phase === 'starting') {
         const error = fatal ?? errorInfo(ErrorCode.EngineDied, `the engine exited (${signal ?? exitCodeName(code)}) while serving`);
@@ -156,7 +167,13 @@ export class AppController implements AppBackend {
       }
       // Before 'starting': replacing an idle unprivileged engine must not read as the engine dying mid-start.
       await this.prepareEngineRights(config, !!config.assignAddress && !hadIpv4);
-      this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode });
+      // An elevated engine not yet running means this start shows the prompt: the UI says so and offers Cancel.
+      const prompt =
+        this.host.elevated && this.host.pid === null && this.options.elevation
+          ? { name: promptWords(elevationMethod(this.options.elevation.platform)), until: new Date(Date.now() + this.host.launchTimeoutMs).toISOString() }
+          : null;
+      this.setState({ ...IDLE_STATE, phase: 'starting', interface: config.interface, dhcpMode: config.dhcpMode, ...(prompt ? { prompt } : {}) });
+      this.startCancelled = false;
       this.lastConfig = config;
       // Counters are per session; lease events count as proxyDHCP in proxy mode.
       this.diagnosticsLog.resetCounters(config.dhcpMode);
@@ -184,6 +201,12 @@ export class AppController implements AppBackend {
           if (macs.length) this.host.arm({ macs, armed: true, oneShot });
         }
       } catch (err) {
+        if (this.startCancelled) {
+          // The technician withdrew the start: nothing failed, nothing to explain.
+          this.startCancelled = false;
+          this.setState(IDLE_STATE);
+          return this.state;
+        }
         this.setState({ ...IDLE_STATE, phase: 'failed', interface: config.interface, dhcpMode: config.dhcpMode, error: toErrorInfo(err) });
         throw err;
       }
@@ -192,6 +215,13 @@ export class AppController implements AppBackend {
   }
 
   stopServing(): Promise<ServingState> {
+    // A start still waiting for its engine (an administrator prompt left open) is cancelled now: queued behind
+    // it, this stop would wait for the prompt. The launcher is ended, and the start resolves idle.
+    if (this.state.phase === 'starting' && this.host.launching) {
+      this.startCancelled = true;
+      this.host.cancelLaunch();
+      return this.serial(async () => this.state);
+    }
     return this.serial(async () => {
       if (this.state.phase !== 'serving') {
         // Stopping from "failed" just clears the error.
@@ -468,8 +498,7 @@ export class AppController implements AppBackend {
     const check = report.checks.find((c) => c.id === 'privileges');
     if (!elevation || !check) return;
     const method = elevationMethod(elevation.platform);
-    const prompt =
-      method === ElevationMethod.Pkexec ? 'the system password prompt (pkexec)' : method === ElevationMethod.MacAdminPrompt ? 'the macOS administrator prompt' : 'a Windows UAC prompt';
+    const prompt = promptWords(method);
     if (this.host.elevated) {
       check.status = PreflightStatus.Ok;
       check.detail = `The network engine runs with administrator rights, started through ${prompt}.`;

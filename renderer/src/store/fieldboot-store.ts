@@ -81,6 +81,8 @@ export interface FieldbootState {
   /** `assignAddress`: give the bare interface this address for the session (the network screen's offer). */
   startServing(options?: { assignAddress?: string }): Promise<void>;
   stopServing(): Promise<void>;
+  /** Withdraws a start that waits on the administrator prompt (serving.prompt), while that Start is in flight. */
+  cancelStart(): Promise<void>;
   clearEvents(): void;
   refreshImages(): Promise<void>;
   /** Dropped or picked files: added by path (desktop) or uploaded (web mode). */
@@ -283,6 +285,14 @@ export function createFieldbootStore(api: FieldbootApi): FieldbootStore {
         if (r.ok) applyServing(r.value);
         set({ busy: false, actionError: r.ok ? null : r.error });
         if (!r.ok) void api.getState().then((s) => s.ok && applyServing(s.value));
+      },
+
+      async cancelStart() {
+        // Not held back by `busy`: the request in flight is the very start being cancelled. It resolves idle.
+        if (get().serving.phase !== 'starting' || !get().serving.prompt) return;
+        const r = await api.stopServing();
+        if (r.ok) applyServing(r.value);
+        else set({ actionError: r.error });
       },
 
       clearEvents() {

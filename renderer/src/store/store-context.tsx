@@ -24,6 +24,7 @@ export function useFieldbootActions(): Pick<
   | 'setRange'
   | 'startServing'
   | 'stopServing'
+  | 'cancelStart'
   | 'clearEvents'
   | 'refreshImages'
   | 'addImageFiles'

@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CLIENT_STAGE_ORDER } from '../../shared/clients/client-stages';
 import type { EngineEvent } from '../../shared/model/engine-event';
 import { FIELDBOOT_BIN, REPO_ROOT, isLeaseAck, startFieldbootServe, type ServerProcess } from '../helpers/fieldboot-process';
@@ -27,9 +27,8 @@ import { buildIso, debianLayout, REAL_INITRD, REAL_KERNEL, type BuiltIso } from 
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { firmwareFiles, readableTail, startQemuClient, type QemuClient } from '../helpers/qemu';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, chromiumInNamespace } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiBrowser } from '../helpers/web-ui';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RENDERER_INDEX = join(REPO_ROOT, 'dist', 'renderer', 'index.html');
 const RESULTS = join(REPO_ROOT, 'test-results', 'ui');
 const PROFILE = join(REPO_ROOT, 'examples', 'profiles', 'debian12.json');
@@ -99,7 +98,7 @@ function clockSeconds(text: string): number {
 test('lab, web mode: the Debian installer client shows in the Clients view with its MAC and firmware, through every stage to "answer file fetched" in order', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const gate = {
     root: true,
-    commands: [CHROMIUM, 'qemu-system-x86_64', 'ip', 'xorriso'],
+    commands: [CHROMIUM_PATH, 'qemu-system-x86_64', 'ip', 'xorriso'],
     files: [REAL_KERNEL, REAL_INITRD, FIELDBOOT_BIN, RENDERER_INDEX, ...firmwareFiles('bios')],
   };
   if (!labGate(t, gate)) return;
@@ -125,19 +124,10 @@ test('lab, web mode: the Debian installer client shows in the Clients view with 
     const uiLine = (await srv.waitForEvent((e) => (e as { type: string }).type === 'ui', 30_000)) as unknown as { url: string };
     assert.match(uiLine.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
 
-    const wrapper = chromiumInNamespace(lab.ns, tmp);
-    mkdirSync(join(tmp, 'profile'));
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: wrapper,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await page.goto(uiLine.url);
+    // The server is startFieldbootServe's (its --json events are cross-checked below): only the browser is opened here.
+    const browser = await openUiBrowser(uiLine.url, tmp, { ns: lab.ns, consoleErrors: true });
+    context = browser.context;
+    const { page, pageErrors } = browser;
     assert.equal(await page.getByTestId('api-mode').textContent(), 'Web mode');
     // Found serving, the app opens on the Dashboard; a failed start stays on the Network screen.
     await page.locator('[data-testid="dash-phase"][data-phase="serving"], [data-testid="serving-phase"][data-phase="failed"]').first().waitFor({ timeout: 30_000 });

@@ -11,38 +11,23 @@
  * uploaded image deletes its copy. Screenshots: test-results/ui/images*.png (1366x768).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { buildIso, debianLayout, rockyLayout, ubuntuLiveLayout, type BuiltIso } from '../helpers/iso-builder';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiBrowser, startWebMode, stopWebMode } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
 
-/** `fieldboot serve --ui --json` with no interface: just the UI and the image library. */
-function startUi(stateDir: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', stateDir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = waitForUiUrl(child, 30_000);
-  return { child, url };
-}
-
-async function stopUi(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+/** `fieldboot serve --ui --json` on this machine with no interface: just the UI and the image library. */
+function startUi(stateDir: string): { server: ChildProcess; url: Promise<string> } {
+  return startWebMode(['--state-dir', stateDir], ROOT);
 }
 
 /** Drops a file built from `bytes` on an element, the way a file manager drag does: enter, over, drop. */
@@ -73,7 +58,7 @@ function row(page: Page, family: string) {
 }
 
 test('web mode: ISOs chosen or dropped are listed with their detected OS; a dropped text file is refused', { timeout: 180_000 }, async (t) => {
-  if (!labGate(t, { commands: [CHROMIUM, 'xorriso'] })) return;
+  if (!labGate(t, { commands: [CHROMIUM_PATH, 'xorriso'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-images-'));
   const stateDir = join(work, 'state');
   const uploads = join(stateDir, 'images');
@@ -85,21 +70,11 @@ test('web mode: ISOs chosen or dropped are listed with their detected OS; a drop
     isos.push(rocky!, debian!, ubuntu!);
 
     const ui = startUi(stateDir);
-    server = ui.child;
-    const url = await ui.url;
-    mkdirSync(join(work, 'profile'));
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    server = ui.server;
     // A refused upload is an HTTP 422 answer, which Chromium also logs as a failed resource: expected here.
-    page.on('console', (m) => m.type() === 'error' && !/status of 422/.test(m.text()) && pageErrors.push(m.text()));
-    await page.goto(url);
+    const browser = await openUiBrowser(await ui.url, work, { consoleErrors: (text) => !/status of 422/.test(text) });
+    context = browser.context;
+    const { page, pageErrors } = browser;
     assert.equal(await page.getByTestId('api-mode').textContent(), 'Web mode');
     await page.getByTestId('nav-images').click();
     await page.getByTestId('images-empty').waitFor({ timeout: 10_000 });
@@ -162,9 +137,9 @@ test('web mode: ISOs chosen or dropped are listed with their detected OS; a drop
     // 4. The library survives a restart of the server (images.json), with the same ids.
     const ids = await page.getByTestId('image-row').evaluateAll((rows) => rows.map((e) => e.getAttribute('data-id')));
     assert.deepEqual(pageErrors, [], 'no errors in the page console');
-    await stopUi(server);
+    await stopWebMode(server);
     const again = startUi(stateDir);
-    server = again.child;
+    server = again.server;
     await page.goto(await again.url);
     // The old page's socket retrying while the server was down is expected noise; count from here.
     pageErrors.length = 0;
@@ -184,7 +159,7 @@ test('web mode: ISOs chosen or dropped are listed with their detected OS; a drop
     assert.deepEqual(pageErrors, [], 'no errors in the page console');
   } finally {
     await context?.close().catch(() => undefined);
-    await stopUi(server);
+    if (server) await stopWebMode(server);
     for (const iso of isos) await iso.cleanup();
     rmSync(work, { recursive: true, force: true });
   }

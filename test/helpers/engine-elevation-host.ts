@@ -10,6 +10,7 @@
 import { EngineHost, defaultEngineCommand, plainLaunch, type EngineLaunchPlan } from '../../electron/engine-host/engine-host';
 import { DEB_ENGINE_WRAPPER, pkexecLaunch } from '../../electron/engine-host/engine-elevation';
 import { toErrorInfo } from '../../shared/errors';
+import { reportAndIdle } from './engine-processes';
 
 const [how, stateDir, http, tftp, root] = process.argv.slice(2);
 if (!how || !stateDir || !http || !tftp) {
@@ -26,10 +27,9 @@ const plan: EngineLaunchPlan =
 const host = new EngineHost(plan);
 try {
   const ready = await host.start({ interface: 'lo', dhcpMode: 'off', isos: [], allow: [], stateDir, httpPort: Number(http), tftpPort: Number(tftp), ftp: false, ...(root ? { root } : {}) });
-  process.stdout.write(JSON.stringify({ hostPid: process.pid, hostUid: process.getuid?.(), childPid: host.pid, enginePid: host.enginePid, privileged: host.privileged, transport: host.transport, serverIp: ready.serverIp }) + '\n');
+  reportAndIdle({ hostPid: process.pid, hostUid: process.getuid?.(), childPid: host.pid, enginePid: host.enginePid, privileged: host.privileged, transport: host.transport, serverIp: ready.serverIp });
 } catch (err) {
   process.stdout.write(JSON.stringify({ error: toErrorInfo(err) }) + '\n');
   await host.dispose().catch(() => {});
   process.exit(1);
 }
-setInterval(() => {}, 1 << 30);

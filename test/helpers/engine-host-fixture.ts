@@ -4,8 +4,8 @@
  * engine follows.
  */
 import { EngineHost } from '../../electron/engine-host/engine-host';
+import { reportAndIdle } from './engine-processes';
 
 const host = new EngineHost();
 await host.ensureRunning();
-process.stdout.write(JSON.stringify({ enginePid: host.pid }) + '\n');
-setInterval(() => {}, 1 << 30);
+reportAndIdle({ enginePid: host.pid });

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,17 +16,7 @@ import type { PrivilegeFacts } from '../../electron/engine/net/preflight';
 import type { ServingState } from '../../shared/api/fieldboot-api';
 import { InterfaceKind, type NetworkInterfaceInfo } from '../../shared/model/network';
 import { ErrorCode, FieldbootError } from '../../shared/errors';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
+import { freePort } from '../helpers/engine-processes';
 
 // The test's ports are free high ones; an ip_unprivileged_port_start above them makes them privileged for
 // this user (the sysctl allows up to 65535), so the decision is the one a real start on port 69 makes.

@@ -5,7 +5,6 @@
  * with SIGKILL takes its engine with it within seconds, and the engine's ports are free again.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,48 +15,7 @@ import { EngineSocketListener } from '../../electron/engine-host/engine-socket';
 import { explainMacPromptExit, explainPkexecExit } from '../../electron/engine-host/engine-elevation';
 import { ENGINE_CONNECT_ARG, ENGINE_TOKEN_FILE_ARG, EngineExitCode } from '../../shared/engine-protocol';
 import { ErrorCode, FieldbootError } from '../../shared/errors';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pid: number, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (alive(pid)) {
-    if (Date.now() - t0 > ms) throw new Error(`process ${pid} still alive after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - t0;
-}
-
-/** A TCP port nobody listens on right now (the engine binds it next). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Does something accept TCP connections on 127.0.0.1:port? */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = createConnection({ host: '127.0.0.1', port });
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
+import { alive, freePort, hostReport, listening, spawnEngine, spawnHost, waitGone } from '../helpers/engine-processes';
 
 async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -134,10 +92,9 @@ test('the engine refuses a token file that does not hold a token (it never sends
   try {
     const accepted = listener.accept(8000);
     accepted.catch(() => {});
-    const { command, args, env } = defaultEngineCommand();
-    const child = spawn(command, [...args, ENGINE_CONNECT_ARG, listener.address, ENGINE_TOKEN_FILE_ARG, notAToken], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawnEngine([ENGINE_CONNECT_ARG, listener.address, ENGINE_TOKEN_FILE_ARG, notAToken], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     assert.equal(code, EngineExitCode.BadUsage);
     assert.doesNotMatch(stderr, /secret/);
@@ -151,20 +108,9 @@ for (const transport of ['stdio', 'socket'] as const) {
   test(`${transport} transport: SIGKILL of the host ends its serving engine within 5 s and frees its ports`, { timeout: 60_000 }, async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'fb-elev-kill-'));
     const [httpPort, tftpPort] = [await freePort(), await freePort()];
-    const hostProc = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/engine-elevation-host.ts', transport, stateDir, String(httpPort), String(tftpPort)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const hostProc = spawnHost('engine-elevation-host.ts', [transport, stateDir, String(httpPort), String(tftpPort)]);
     try {
-      const info = await new Promise<{ enginePid: number; transport: string }>((resolve, reject) => {
-        let buf = '';
-        hostProc.stdout.on('data', (d: Buffer) => {
-          buf += d.toString();
-          const nl = buf.indexOf('\n');
-          if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
-        });
-        hostProc.once('exit', () => reject(new Error('host exited early')));
-        setTimeout(() => reject(new Error('host did not report')), 30_000).unref();
-      });
+      const info = await hostReport<{ enginePid: number; transport: string }>(hostProc, 30_000);
       assert.equal(info.transport, transport);
       assert.ok(alive(info.enginePid), 'engine running while its host lives');
       assert.equal(await listening(httpPort), true, 'engine serving HTTP');

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { DEB_APP_DIR, DEB_ENGINE_WRAPPER, POLKIT_ACTION_ID } from '../../electron/engine-host/engine-elevation';
+import { freePort, hostCommand, hostReport, listening, waitGone } from '../helpers/engine-processes';
 import { labGate, missing } from '../helpers/requirements';
 
 const run = promisify(execFile);
@@ -34,15 +35,6 @@ let installedPolicy = false;
 let ready = false;
 const requirements = { root: true, commands: ['pkexec', 'pkaction', 'dbus-daemon', 'setpriv', 'unshare'], files: [POLKITD] };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function until(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -54,17 +46,6 @@ async function until(check: () => Promise<boolean> | boolean, ms: number, what: 
 function connects(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection(path);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = createConnection({ host: '127.0.0.1', port });
     c.once('connect', () => {
       c.destroy();
       resolve(true);
@@ -88,17 +69,6 @@ async function freeLowPort(): Promise<number> {
   throw new Error('no free port in 900-1023');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 interface HostReport {
   hostPid?: number;
   hostUid?: number;
@@ -116,7 +86,7 @@ function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort:
   // in a mount namespace of its own, the checkout is bind-mounted at an open path and the host runs there.
   // unshare, sh and setpriv each exec the next, so the host keeps this process's pid (the test kills it).
   const view = mkdtempSync(join(tmpdir(), 'fb-pkexec-repo-'));
-  const hostArgs = ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, '--import', 'tsx', 'test/helpers/engine-elevation-host.ts', how, stateDir, String(httpPort), String(tftpPort), ...(root ? [root] : [])];
+  const hostArgs = ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', ...hostCommand('engine-elevation-host.ts', [how, stateDir, String(httpPort), String(tftpPort), ...(root ? [root] : [])])];
   const proc = spawn(
     'unshare',
     ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$0" "$1" && cd "$1" && shift && exec setpriv "$@"', process.cwd(), view, ...hostArgs],
@@ -130,18 +100,7 @@ function startHost(grant: boolean, stateDir: string, httpPort: number, tftpPort:
       /* left behind rather than risk the checkout */
     }
   });
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const report = new Promise<HostReport>((resolve, reject) => {
-    let buf = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as HostReport);
-    });
-    proc.once('exit', (code) => setTimeout(() => reject(new Error(`host exited (${code}) without a report: ${stderr.slice(-800)}`)), 200));
-    setTimeout(() => reject(new Error(`host did not report: ${stderr.slice(-800)}`)), 60_000).unref();
-  });
+  const report = hostReport<HostReport>(proc, 60_000);
   report.catch(() => {});
   return { proc, report };
 }
@@ -212,9 +171,8 @@ test('real pkexec: the app as nobody, the engine as root serving a port below 10
     const body = await (await fetch(`http://127.0.0.1:${httpPort}/boot/undionly.kpxe`)).arrayBuffer();
     assert.ok(body.byteLength > 10_000, 'a boot loader served by the root engine');
     proc.kill('SIGKILL');
-    const t0 = Date.now();
-    await until(() => !alive(enginePid), 5000, 'root engine gone after its app was killed');
-    t.diagnostic(`root engine gone ${Date.now() - t0} ms after SIGKILL of its app`);
+    const took = await waitGone(enginePid, 5000);
+    t.diagnostic(`root engine gone ${took} ms after SIGKILL of its app`);
     assert.equal(await listening(httpPort), false, 'port free again');
   } finally {
     proc.kill('SIGKILL');
@@ -310,7 +268,7 @@ test('real pkexec through the deb\'s own action: the no-argument wrapper in /opt
     const got = await fetch(`http://127.0.0.1:${httpPort}/boot/hello.txt`);
     assert.equal(await got.text(), 'served by the deb wrapper engine\n');
     proc.kill('SIGKILL');
-    await until(() => !alive(enginePid), 5000, 'root engine gone after its app was killed');
+    await waitGone(enginePid, 5000);
     assert.equal(await listening(httpPort), false, 'port free again');
   } finally {
     proc?.kill('SIGKILL');

@@ -454,6 +454,15 @@ export class AppController implements AppBackend {
     if (this.state.phase === 'serving' || this.state.phase === 'starting') {
       throw new FieldbootError(ErrorCode.AlreadyServing, 'cannot check for other DHCP servers while serving: our own server would answer', 'Stop serving, then check again.');
     }
+    // A probe never opens the administrator prompt by itself (after a cancelled or dismissed one, the Network
+    // screen probes again as it shows): only Start asks for the password.
+    if (this.host.elevated && this.host.pid === null) {
+      throw new FieldbootError(
+        ErrorCode.NoPrivilege,
+        'Checking for other DHCP servers needs administrator rights, and FieldBoot asks for them only when you press Start.',
+        'Press Start and enter the administrator password; the check works from then on.',
+      );
+    }
     return this.host.probeDhcp(request.interface, request.timeoutMs);
   }
 

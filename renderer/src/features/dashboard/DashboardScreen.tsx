@@ -38,7 +38,9 @@ function ServingSummary({ state }: { state: ServingState }) {
   const nic = useFieldboot((s) => s.interfaces.find((i) => i.name === s.selectedInterface));
   const busy = useFieldboot((s) => s.busy);
   const actionError = useFieldboot((s) => s.actionError);
-  const { startServing, stopServing } = useFieldbootActions();
+  const { startServing, stopServing, cancelStart } = useFieldbootActions();
+  // A start waiting on the administrator prompt can be withdrawn, even while its Start request is in flight.
+  const cancellable = state.phase === 'starting' && !!state.prompt;
   const images = state.images ?? [];
   const active = state.phase === 'serving' || state.phase === 'starting' || state.phase === 'stopping';
   // A bare NIC needs the Network tab's address offer; the dashboard restarts only what can start as it is.
@@ -67,13 +69,18 @@ function ServingSummary({ state }: { state: ServingState }) {
             type="button"
             className="serve-button is-stop"
             data-testid="dash-stop"
-            disabled={busy || !(state.phase === 'serving' || state.phase === 'starting' || state.phase === 'failed')}
-            onClick={() => void stopServing()}
+            disabled={!cancellable && (busy || !(state.phase === 'serving' || state.phase === 'starting' || state.phase === 'failed'))}
+            onClick={() => void (cancellable ? cancelStart() : stopServing())}
           >
-            {state.phase === 'failed' ? 'Clear' : 'Stop'}
+            {cancellable ? 'Cancel' : state.phase === 'failed' ? 'Clear' : 'Stop'}
           </button>
         </div>
       </div>
+      {cancellable && state.prompt ? (
+        <p className="notice" data-testid="dash-prompt" role="status">
+          Waiting for you to answer {state.prompt.name}; FieldBoot gives up at {formatClock(state.prompt.until)}.
+        </p>
+      ) : null}
       {!active && nic && nic.ipv4.length === 0 ? <p className="muted">{nic.name} has no address: give it one on the Network tab to start.</p> : null}
       {!active && !selected ? <p className="muted">Pick the interface on the Network tab.</p> : null}
       <dl className="dash-facts">

@@ -25,7 +25,7 @@ export function NetworkScreen() {
   const busy = useFieldboot((s) => s.busy);
   const actionError = useFieldboot((s) => s.actionError);
   const link = useFieldboot((s) => s.link);
-  const { selectInterface, setDhcpMode, setRange, startServing, stopServing, refreshInterfaces } = useFieldbootActions();
+  const { selectInterface, setDhcpMode, setRange, startServing, stopServing, cancelStart, refreshInterfaces } = useFieldbootActions();
 
   const nic = interfaces.find((i) => i.name === selected);
   const locked = serving.phase === 'starting' || serving.phase === 'serving' || serving.phase === 'stopping';
@@ -69,6 +69,7 @@ export function NetworkScreen() {
         link={link}
         onStart={() => void startServing(assignAddress ? { assignAddress } : undefined)}
         onStop={() => void stopServing()}
+        onCancel={() => void cancelStart()}
       />
       <ServePlan disabled={locked} />
       <Panel

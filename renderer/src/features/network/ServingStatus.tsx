@@ -21,6 +21,7 @@ function detail(state: ServingState, selected: string | null): string {
     case 'idle':
       return selected ? `Ready to serve on ${selected}.` : 'Pick the interface cabled to the rack switch.';
     case 'starting':
+      if (state.prompt) return `Waiting for you to answer ${state.prompt.name}; FieldBoot gives up at ${formatClock(state.prompt.until)}.`;
       return `Opening the boot services on ${state.interface ?? 'the interface'}.`;
     case 'serving': {
       const parts = [state.interface, state.serverIp, state.dhcpMode ? DHCP_LABELS[state.dhcpMode] : null, state.range];
@@ -70,6 +71,7 @@ export function ServingStatus({
   link = null,
   onStart,
   onStop,
+  onCancel,
 }: {
   state: ServingState;
   selected: string | null;
@@ -80,12 +82,16 @@ export function ServingStatus({
   link?: LinkEvent | null;
   onStart(): void;
   onStop(): void;
+  /** Withdraws a start waiting on the administrator prompt (offered while state.prompt is set). */
+  onCancel?(): void;
 }) {
   const stoppable = state.phase === 'serving' || state.phase === 'starting';
   const transitioning = state.phase === 'starting' || state.phase === 'stopping';
-  const action = stoppable ? 'stop' : 'start';
-  const label = stoppable ? 'Stop serving' : selected ? `Start serving on ${selected}` : 'Start serving';
-  const disabled = busy || state.phase === 'stopping' || (action === 'start' && !canStart);
+  // A start waiting on the prompt can be withdrawn, even while its Start request is in flight (busy).
+  const cancellable = state.phase === 'starting' && !!state.prompt && onCancel !== undefined;
+  const action = cancellable ? 'cancel' : stoppable ? 'stop' : 'start';
+  const label = cancellable ? 'Cancel' : stoppable ? 'Stop serving' : selected ? `Start serving on ${selected}` : 'Start serving';
+  const disabled = !cancellable && (busy || state.phase === 'stopping' || (action === 'start' && !canStart));
   const extraError = actionError && actionError.message !== state.error?.message ? actionError : null;
   return (
     <section className={`status status-${state.phase}`} data-testid="serving-status" aria-live="polite">
@@ -107,11 +113,11 @@ export function ServingStatus({
         </div>
         <button
           type="button"
-          className={`serve-button ${action === 'stop' ? 'is-stop' : 'is-start'}`}
+          className={`serve-button ${action === 'start' ? 'is-start' : 'is-stop'}`}
           data-testid="serve-button"
           data-action={action}
           disabled={disabled}
-          onClick={action === 'stop' ? onStop : onStart}
+          onClick={action === 'cancel' ? onCancel : action === 'stop' ? onStop : onStart}
         >
           {label}
         </button>

@@ -27,7 +27,7 @@ const { values } = parseArgs({
     'with-512': { type: 'boolean', default: false },
     parallel: { type: 'string', default: '20' },
     'parallel-mb': { type: 'string', default: '20' },
-    servers: { type: 'string', default: 'fieldboot,dnsmasq,atftpd' },
+    servers: { type: 'string', default: 'fieldboot,fieldboot-js,dnsmasq,atftpd' },
     /** Comma list of client keys: curl, w8, w16 (and 512 with --with-512). Default: all. */
     clients: { type: 'string' },
     /**
@@ -51,17 +51,22 @@ interface ServerDef {
   args: (root: string, work: string) => string[];
   /** A line on stdout/stderr that says it is ready; otherwise wait a fixed delay. */
   ready?: RegExp;
+  /** Added to the server's environment. */
+  env?: Record<string, string>;
 }
 
-const fieldbootServer = (name: string, checkout: string): ServerDef => ({
+const fieldbootServer = (name: string, checkout: string, env?: Record<string, string>): ServerDef => ({
   name,
   command: process.execPath,
   args: (root) => ['--import', 'tsx', join(checkout, 'bench/tftp/serve-fieldboot.ts'), '--bind', SERVER_IP, '--port', '69', '--root', root],
   ready: /ready/,
+  env,
 });
 
 const SERVERS: ServerDef[] = [
   fieldbootServer('fieldboot', repo),
+  // The same server with lock-step transfers kept in JavaScript (no native addon): what macOS and Windows get.
+  fieldbootServer('fieldboot-js', repo, { FIELDBOOT_TFTP_NATIVE: '0' }),
   ...(values.baseline ? [fieldbootServer('baseline', values.baseline)] : []),
   {
     name: 'dnsmasq',
@@ -108,7 +113,7 @@ function sha256File(path: string): string {
 }
 
 async function startServer(lab: LabSwitch, def: ServerDef, root: string, work: string): Promise<ChildProcess> {
-  const child = lab.spawn([def.command, ...def.args(root, work)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = lab.spawn([def.command, ...def.args(root, work)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...def.env } });
   let output = '';
   const onData = (d: Buffer) => (output += d.toString());
   child.stdout?.on('data', onData);
@@ -228,7 +233,7 @@ async function main(): Promise<void> {
             const v = await timeParallel(client, PARALLEL, 'par.bin', outDir, parSha);
             if (typeof v === 'string') failures.set(key(def.name, parallelName), v);
             else times.set(key(def.name, parallelName), [v]);
-            if (def.name === 'fieldboot' || def.name === 'baseline') rss.set(def.name, peakRssMb(child.pid));
+            if (def.name.startsWith('fieldboot') || def.name === 'baseline') rss.set(def.name, peakRssMb(child.pid));
           }
         } finally {
           await stopServer(child);

@@ -2,10 +2,24 @@
   "targets": [
     {
       "target_name": "fieldboot_tftp",
-      "sources": ["src/tftp-lockstep.c"],
-      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-O2"],
-      "defines": ["NAPI_VERSION=8"],
-      "libraries": ["-lpthread"]
+      "sources": [
+        "src/tftp-lockstep.c"
+      ],
+      "cflags_c": [
+        "-std=gnu11",
+        "-Wall",
+        "-Wextra",
+        "-O2"
+      ],
+      "defines": [
+        "NAPI_VERSION=8"
+      ],
+      "libraries": [
+        "-lpthread"
+      ],
+      "include_dirs": [
+        "../common"
+      ]
     }
   ]
 }

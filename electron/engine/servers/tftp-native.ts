@@ -11,7 +11,7 @@
  * counters into the same file events and log lines as the JavaScript transfer.
  */
 import { getSystemErrorName } from 'node:util';
-import { nowIso, type FileEvent } from '../../../shared/model/engine-event';
+import type { FileEvent } from '../../../shared/model/engine-event';
 import type { OpenFile } from '../files/file-source';
 import type { Log } from '../log';
 import { encodeTftpPacket } from '../protocol/tftp/tftp-packet';
@@ -19,7 +19,7 @@ import { TftpOpcode } from '../protocol/tftp/tftp-constants';
 import type { TftpNegotiated } from '../protocol/tftp/tftp-options';
 import { loadLinuxAddon, type AddonLoad } from './native-addon';
 import { flattenSpans } from './http-sendfile';
-import { TFTP_PROGRESS_INTERVAL_MS, type TftpTransferHandle, type TftpTransferStats } from './tftp-transfer';
+import { TFTP_PROGRESS_INTERVAL_MS, tftpFileEvent, type TftpTransferHandle, type TftpTransferStats } from './tftp-transfer';
 
 /** Set to "0" to keep every transfer on the JavaScript path (comparisons, a misbehaving build). */
 export const TFTP_NATIVE_ENV = 'FIELDBOOT_TFTP_NATIVE';
@@ -179,21 +179,7 @@ export class NativeLockstepTransfer implements TftpTransferHandle {
   }
 
   private event(action: FileEvent['action'], extra: Partial<FileEvent>): void {
-    const durationMs = Math.round(performance.now() - this.startedAt);
-    const bytes = this.acked;
-    this.p.emit({
-      type: 'file',
-      time: nowIso(),
-      protocol: 'tftp',
-      action,
-      client: this.clientLabel,
-      path: this.p.path,
-      size: this.p.file.size,
-      bytes,
-      rate: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
-      durationMs,
-      ...extra,
-    });
+    this.p.emit(tftpFileEvent(action, { client: this.clientLabel, path: this.p.path, size: this.p.file.size, bytes: this.acked, startedAt: this.startedAt }, extra));
   }
 }
 

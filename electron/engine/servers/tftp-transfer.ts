@@ -599,20 +599,29 @@ export class TftpTransfer implements TftpTransferHandle {
   }
 
   private event(action: FileEvent['action'], extra: Partial<FileEvent>): void {
-    const durationMs = Math.round(performance.now() - this.startedAt);
     const bytes = action === 'end' ? this.size : this.bytesDone();
-    this.p.emit({
-      type: 'file',
-      time: nowIso(),
-      protocol: 'tftp',
-      action,
-      client: this.clientLabel,
-      path: this.p.path,
-      size: this.size,
-      bytes,
-      rate: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
-      durationMs,
-      ...extra,
-    });
+    this.p.emit(tftpFileEvent(action, { client: this.clientLabel, path: this.p.path, size: this.size, bytes, startedAt: this.startedAt }, extra));
   }
+}
+
+/** A transfer's file event (start, progress, end, error) with its rate since `startedAt` (performance.now()). */
+export function tftpFileEvent(
+  action: FileEvent['action'],
+  t: { client: string; path: string; size: number; bytes: number; startedAt: number },
+  extra: Partial<FileEvent> = {},
+): FileEvent {
+  const durationMs = Math.round(performance.now() - t.startedAt);
+  return {
+    type: 'file',
+    time: nowIso(),
+    protocol: 'tftp',
+    action,
+    client: t.client,
+    path: t.path,
+    size: t.size,
+    bytes: t.bytes,
+    rate: durationMs > 0 ? Math.round((t.bytes * 1000) / durationMs) : 0,
+    durationMs,
+    ...extra,
+  };
 }

@@ -40,14 +40,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "fieldboot-napi.h"
+
 /* Largest sendfile(2) call: a cancel or a progress update is never further away than this. */
 #define MAX_CALL_BYTES (4 * 1024 * 1024)
-/* The most spans one transfer takes (UDF files may have many extents; the JS side falls back beyond). */
-#define MAX_SPANS 65536
-
-typedef struct {
-  int64_t offset, length;
-} Span;
+typedef FbSpan Span;
 
 typedef struct {
   int sock, file, wake;
@@ -135,18 +132,6 @@ static void finalize_external(napi_env env, void *data, void *hint) {
   job_unref(data);
 }
 
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char message[160];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
 static int get_fd(napi_env env, napi_value v, int *out) {
   int32_t fd;
   if (napi_get_value_int32(env, v, &fd) != napi_ok || fd < 0) return 0;
@@ -157,38 +142,26 @@ static int get_fd(napi_env env, napi_value v, int *out) {
 static napi_value start(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) return throw_type(env, "start(socketFd, fileFd, spans, stallMs, done)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) return fb_throw_type(env, "start(socketFd, fileFd, spans, stallMs, done)");
   int sock_fd, file_fd;
-  if (!get_fd(env, argv[0], &sock_fd) || !get_fd(env, argv[1], &file_fd)) return throw_type(env, "descriptors must be non-negative integers");
-  bool is_array = false;
-  uint32_t n = 0;
-  napi_is_array(env, argv[2], &is_array);
-  if (!is_array || napi_get_array_length(env, argv[2], &n) != napi_ok || n == 0 || n % 2 || n / 2 > MAX_SPANS) return throw_type(env, "spans must be [offset, length, ...]");
+  if (!get_fd(env, argv[0], &sock_fd) || !get_fd(env, argv[1], &file_fd)) return fb_throw_type(env, "descriptors must be non-negative integers");
   int32_t stall_ms;
-  if (napi_get_value_int32(env, argv[3], &stall_ms) != napi_ok || stall_ms <= 0) return throw_type(env, "stallMs must be a positive integer");
+  if (napi_get_value_int32(env, argv[3], &stall_ms) != napi_ok || stall_ms <= 0) return fb_throw_type(env, "stallMs must be a positive integer");
   napi_valuetype cb_type;
-  if (napi_typeof(env, argv[4], &cb_type) != napi_ok || cb_type != napi_function) return throw_type(env, "done must be a function");
+  if (napi_typeof(env, argv[4], &cb_type) != napi_ok || cb_type != napi_function) return fb_throw_type(env, "done must be a function");
 
-  Span *spans = calloc(n / 2, sizeof *spans);
-  if (!spans) return throw_errno(env, "start", ENOMEM);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    double d;
-    if (napi_get_element(env, argv[2], i, &v) != napi_ok || napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0 || d != (double)(int64_t)d) {
-      free(spans);
-      return throw_type(env, "span offsets and lengths must be non-negative integers");
-    }
-    if (i % 2) spans[i / 2].length = (int64_t)d;
-    else spans[i / 2].offset = (int64_t)d;
-  }
+  size_t count = 0;
+  int64_t total = 0;
+  Span *spans = fb_get_spans(env, argv[2], &count, &total);
+  if (!spans) return NULL;
 
   Job *j = calloc(1, sizeof *j);
   if (!j) {
     free(spans);
-    return throw_errno(env, "start", ENOMEM);
+    return fb_throw_errno(env, "start", ENOMEM);
   }
   j->spans = spans;
-  j->count = n / 2;
+  j->count = count;
   j->stall_ms = stall_ms;
   j->sock = j->file = j->wake = -1;
   j->refs = 1; /* the external; the thread's reference is added once it runs */
@@ -202,18 +175,8 @@ static napi_value start(napi_env env, napi_callback_info info) {
   }
   if (!err) {
     /* Signals stay with Node's threads (and a SIGPIPE raised by this thread's send stays pending, unseen). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    pthread_t thread;
     j->refs = 2;
-    err = pthread_create(&thread, &attr, run, j);
-    pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    err = fb_start_thread(run, j);
     if (err) {
       j->refs = 1;
       napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
@@ -224,7 +187,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
     if (j->file >= 0) close(j->file);
     j->refs = 1;
     job_unref(j);
-    return throw_errno(env, "start", err);
+    return fb_throw_errno(env, "start", err);
   }
   if (napi_create_external(env, j, finalize_external, NULL, &external) != napi_ok) {
     /* The thread runs on and done() still comes; only the external's reference is dropped. */
@@ -238,14 +201,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
 static Job *get_job(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  void *data = NULL;
-  napi_valuetype t;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a job from start()");
-    return NULL;
-  }
-  return data;
+  return fb_get_job(env, info, &argc, argv);
 }
 
 static napi_value sent(napi_env env, napi_callback_info info) {

@@ -60,20 +60,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldboot-napi.h"
+
 /* RFC 1350 opcodes. */
 enum { OP_DATA = 3, OP_ACK = 4, OP_ERROR = 5 };
 #define TFTP_HEADER 4
 #define MAX_BLKSIZE 65464 /* RFC 2348 */
-#define MAX_SPANS 65536
 #define MAX_MESSAGE 200
 /* The backoff rules of tftp-transfer.ts (MAX_BACKOFF_FACTOR, BACKOFF_CAP_FLOOR_MS, DUP_ACK_GUARD_MIN_MS). */
 #define MAX_BACKOFF_FACTOR 8
 #define BACKOFF_CAP_FLOOR_MS 8000
 #define DUP_ACK_GUARD_MIN_MS 100
 
-typedef struct {
-  int64_t offset, length;
-} Span;
+typedef FbSpan Span;
 
 typedef struct {
   int sock, file;
@@ -361,18 +360,6 @@ static void finalize_external(napi_env env, void *data, void *hint) {
   job_unref(data);
 }
 
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char message[200];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
 static int get_number(napi_env env, napi_value obj, const char *name, double min, double max, double *out) {
   napi_value v;
   double d;
@@ -395,51 +382,36 @@ static napi_value start(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   napi_valuetype t;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_object)
-    return throw_type(env, "start(options, done)");
-  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return throw_type(env, "done must be a function");
+    return fb_throw_type(env, "start(options, done)");
+  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return fb_throw_type(env, "done must be a function");
   napi_value o = argv[0];
   struct in_addr bind_addr, client_addr;
   double client_port, file_fd, size, blksize, timeout_ms, retries, chunk_bytes;
-  if (!get_ipv4(env, o, "bindAddress", &bind_addr) || !get_ipv4(env, o, "clientAddress", &client_addr)) return throw_type(env, "bindAddress and clientAddress must be IPv4 addresses");
+  if (!get_ipv4(env, o, "bindAddress", &bind_addr) || !get_ipv4(env, o, "clientAddress", &client_addr)) return fb_throw_type(env, "bindAddress and clientAddress must be IPv4 addresses");
   if (!get_number(env, o, "clientPort", 1, 65535, &client_port) || !get_number(env, o, "fileFd", 0, 2147483647, &file_fd) ||
       !get_number(env, o, "size", 0, 9007199254740991.0, &size) || !get_number(env, o, "blksize", 8, MAX_BLKSIZE, &blksize) ||
       !get_number(env, o, "timeoutMs", 1, 3600000, &timeout_ms) || !get_number(env, o, "retries", 0, 1000, &retries) ||
       !get_number(env, o, "chunkBytes", 1, 256 * 1024 * 1024, &chunk_bytes))
-    return throw_type(env, "clientPort, fileFd, size, blksize, timeoutMs, retries and chunkBytes must be integers in range");
-  /* The spans must add up to exactly `size`. */
+    return fb_throw_type(env, "clientPort, fileFd, size, blksize, timeoutMs, retries and chunkBytes must be integers in range");
   napi_value spans_v, oack_v;
-  bool is_array = false;
-  uint32_t n = 0;
-  if (napi_get_named_property(env, o, "spans", &spans_v) != napi_ok || napi_is_array(env, spans_v, &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, spans_v, &n) != napi_ok || n == 0 || n % 2 || n / 2 > MAX_SPANS)
-    return throw_type(env, "spans must be [offset, length, ...]");
+  size_t count = 0;
+  int64_t total = 0;
+  Span *spans;
+  if (napi_get_named_property(env, o, "spans", &spans_v) != napi_ok || !(spans = fb_get_spans(env, spans_v, &count, &total))) return NULL;
   Job *j = calloc(1, sizeof *j);
-  if (!j) return throw_errno(env, "start", ENOMEM);
+  if (!j) {
+    free(spans);
+    return fb_throw_errno(env, "start", ENOMEM);
+  }
   j->sock = j->file = -1;
   j->refs = 1;
   j->chunk_index[0] = j->chunk_index[1] = -1;
-  j->spans = calloc(n / 2, sizeof *j->spans);
-  j->span_count = n / 2;
-  if (!j->spans) {
-    job_unref(j);
-    return throw_errno(env, "start", ENOMEM);
-  }
-  int64_t total = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    double d;
-    if (napi_get_element(env, spans_v, i, &v) != napi_ok || napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0 || d != (double)(int64_t)d) {
-      job_unref(j);
-      return throw_type(env, "span offsets and lengths must be non-negative integers");
-    }
-    if (i % 2) {
-      j->spans[i / 2].length = (int64_t)d;
-      total += (int64_t)d;
-    } else j->spans[i / 2].offset = (int64_t)d;
-  }
+  j->spans = spans;
+  j->span_count = count;
+  /* The spans must add up to exactly `size`. */
   if (total != (int64_t)size) {
     job_unref(j);
-    return throw_type(env, "the spans must add up to size");
+    return fb_throw_type(env, "the spans must add up to size");
   }
   j->size = (int64_t)size;
   j->blksize = (int)blksize;
@@ -455,7 +427,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   j->chunk[1] = malloc((size_t)capacity);
   if (!j->chunk[0] || !j->chunk[1]) {
     job_unref(j);
-    return throw_errno(env, "start", ENOMEM);
+    return fb_throw_errno(env, "start", ENOMEM);
   }
   if (napi_get_named_property(env, o, "oack", &oack_v) == napi_ok && napi_typeof(env, oack_v, &t) == napi_ok && t != napi_null && t != napi_undefined) {
     bool is_buffer = false;
@@ -463,12 +435,12 @@ static napi_value start(napi_env env, napi_callback_info info) {
     size_t len;
     if (napi_is_buffer(env, oack_v, &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, oack_v, &data, &len) != napi_ok || len < 2 || len > 65535) {
       job_unref(j);
-      return throw_type(env, "oack must be a Buffer or null");
+      return fb_throw_type(env, "oack must be a Buffer or null");
     }
     j->oack = malloc(len);
     if (!j->oack) {
       job_unref(j);
-      return throw_errno(env, "start", ENOMEM);
+      return fb_throw_errno(env, "start", ENOMEM);
     }
     memcpy(j->oack, data, len);
     j->oack_len = len;
@@ -491,19 +463,8 @@ static napi_value start(napi_env env, napi_callback_info info) {
     if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, call_done, &j->tsfn) != napi_ok) err = EINVAL;
   }
   if (!err) {
-    /* Signals stay with Node's threads. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    pthread_t thread;
     j->refs = 2;
-    err = pthread_create(&thread, &attr, run, j);
-    pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    err = fb_start_thread(run, j);
     if (err) {
       j->refs = 1;
       napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
@@ -512,7 +473,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   if (err) {
     j->refs = 1;
     job_unref(j);
-    return throw_errno(env, "start", err);
+    return fb_throw_errno(env, "start", err);
   }
   if (napi_create_external(env, j, finalize_external, NULL, &external) != napi_ok) {
     /* The thread runs on and done() still comes; only the external's reference is dropped. */
@@ -525,14 +486,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
 }
 
 static Job *get_job(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  void *data = NULL;
-  napi_valuetype t;
-  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok || *argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a job from start()");
-    return NULL;
-  }
-  return data;
+  return fb_get_job(env, info, argc, argv);
 }
 
 static napi_value port(napi_env env, napi_callback_info info) {

@@ -1,7 +1,9 @@
 /**
  * The serving link in the network status, in a real Chromium against web mode, both inside a lab namespace:
  * serving on a veth NIC (fbs0, 192.168.77.1/24), `ip link set fbs0 down` shows the banner "Link down since
- * hh:mm:ss — serving resumes when the cable is back"; `up` clears it and shows "Resumed at hh:mm:ss".
+ * hh:mm:ss — serving resumes when the cable is back"; a reload during the outage shows it again at once (from
+ * the serving state, on the Dashboard where a reloaded window lands, and on the Network screen) with the same
+ * time; `up` clears it and shows "Resumed at hh:mm:ss".
  * Screenshots at 1366x768: test-results/ui/link-flap-down.png and link-flap-resumed.png.
  */
 import assert from 'node:assert/strict';
@@ -67,6 +69,23 @@ test('web mode: link down shows the banner with its time, and it clears with "Re
     await waitPhase(page, 'serving', 1000); // still serving: the session waits for the link
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'link-flap-down.png') });
+    // The activity log has it (the page's own log: a reload starts it afresh).
+    await page.locator('[data-testid="event-log"]').filter({ hasText: 'fbs0 link down' }).waitFor({ timeout: 5000 });
+
+    // Reloaded during the outage: no new link event comes while the cable stays out, so the banner can only
+    // come from the serving state the page reads on load. It keeps the original "since".
+    const since = text.match(CLOCK)?.[0];
+    assert.ok(since);
+    await page.reload();
+    await page.locator('[data-testid="nav-dashboard"][aria-selected="true"]').waitFor({ timeout: 15_000 });
+    const dashBanner = page.locator('[data-testid="dashboard"] [data-testid="link-banner"][data-state="down"]');
+    await dashBanner.waitFor({ timeout: 10_000 });
+    assert.match((await dashBanner.textContent()) ?? '', new RegExp(`Link down since ${since} — serving resumes when the cable is back`));
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'link-flap-reloaded.png') });
+    await page.getByTestId('nav-network').click();
+    await banner.waitFor({ timeout: 5000 });
+    assert.match((await banner.textContent()) ?? '', new RegExp(`Link down since ${since} — serving resumes when the cable is back`));
+    await waitPhase(page, 'serving', 1000);
 
     lab.exec(['ip', 'link', 'set', NIC, 'up']);
     const resumed = page.getByTestId('link-resumed');
@@ -74,8 +93,7 @@ test('web mode: link down shows the banner with its time, and it clears with "Re
     assert.match((await resumed.textContent()) ?? '', new RegExp(`Resumed at ${CLOCK.source}: fbs0 is back and serving again`));
     assert.equal(await page.getByTestId('link-banner').count(), 0, 'the banner cleared');
     await row.getByTestId('interface-link').filter({ hasText: 'Link up' }).waitFor({ timeout: 5000 });
-    // The activity log has both.
-    await page.locator('[data-testid="event-log"]').filter({ hasText: 'fbs0 link down' }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="event-log"]').filter({ hasText: 'fbs0 link up' }).waitFor({ timeout: 5000 });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'link-flap-resumed.png') });
 
     // Stop: no link notice once idle.

@@ -19,7 +19,7 @@ import { LogPanel } from './LogPanel';
 import { logStoreFor, type LogStore } from './log-store';
 import { useStore } from 'zustand';
 import './dashboard.css';
-import { PHASE_TITLES } from '../network/ServingStatus';
+import { LinkNotice, PHASE_TITLES } from '../network/ServingStatus';
 
 
 const DHCP_MODE_LABELS: Record<string, string> = { full: 'Full DHCP (leases addresses)', proxy: 'Proxy DHCP (boot answers only)', off: 'Off (another server does PXE)' };
@@ -39,6 +39,7 @@ function ServingSummary({ state }: { state: ServingState }) {
   const busy = useFieldboot((s) => s.busy);
   const actionError = useFieldboot((s) => s.actionError);
   const { startServing, stopServing, cancelStart } = useFieldbootActions();
+  const link = useFieldboot((s) => s.link);
   // A start waiting on the administrator prompt can be withdrawn, even while its Start request is in flight.
   const cancellable = state.phase === 'starting' && !!state.prompt;
   const images = state.images ?? [];
@@ -81,6 +82,8 @@ function ServingSummary({ state }: { state: ServingState }) {
           Waiting for you to answer {state.prompt.name}; FieldBoot gives up at {formatClock(state.prompt.until)}.
         </p>
       ) : null}
+      {/* The same banner as the Network screen's: the dashboard is where a reloaded window lands while serving. */}
+      {state.phase === 'serving' && link && link.interface === state.interface ? <LinkNotice link={link} /> : null}
       {!active && nic && nic.ipv4.length === 0 ? <p className="muted">{nic.name} has no address: give it one on the Network tab to start.</p> : null}
       {!active && !selected ? <p className="muted">Pick the interface on the Network tab.</p> : null}
       <dl className="dash-facts">

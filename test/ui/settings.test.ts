@@ -127,10 +127,22 @@ test('Settings: checked as typed, saved, kept across a reload, and used by the n
 
     // Serve (full DHCP on br0, no range typed on the Network screen: the saved pool applies).
     await page.getByTestId('nav-network').click();
+    // On an interface whose subnet the saved pool is not in (lo, 127.0.0.1/8), the empty field says so and Start waits.
+    const lo = page.locator('[data-testid="interface-row"][data-name="lo"]');
+    await lo.waitFor({ timeout: 15_000 });
+    await lo.click();
+    await page.getByTestId('dhcp-mode-full').check();
+    const rangeHelp = page.locator('#dhcp-range-help.field-error');
+    await rangeHelp.waitFor({ timeout: 5000 });
+    assert.equal(
+      await rangeHelp.textContent(),
+      `The Settings screen's pool ${SAVED.range} does not fit here: it must be inside lo's subnet (127.0.0.1/8). Type a range for this interface, or change the pool in Settings.`,
+    );
+    assert.equal(await page.getByTestId('serve-button').isDisabled(), true, 'a start would be refused: Start waits');
     const br0 = page.locator('[data-testid="interface-row"][data-name="br0"]');
-    await br0.waitFor({ timeout: 15_000 });
     await br0.click();
     await page.getByTestId('dhcp-mode-full').check();
+    assert.equal(await page.locator('#dhcp-range-help.field-help').textContent(), "Leave empty to use the Settings screen's pool.");
     // The empty range field says which pool it stands for.
     assert.equal(await page.getByTestId('dhcp-range').getAttribute('placeholder'), `From Settings: ${SAVED.range}`);
     await page.getByTestId('serve-button').click();

@@ -26,6 +26,17 @@ export function rangeProblem(range: string, nic: NetworkInterfaceInfo | undefine
   return null;
 }
 
+/**
+ * Full mode: why the range the next start uses cannot serve on this interface: the typed one, or when the field
+ * is empty the Settings screen's pool (the engine would refuse it at Start). Null when it can, or is automatic.
+ */
+export function fullRangeProblem(range: string, savedPool: string, nic: NetworkInterfaceInfo | undefined): string | null {
+  if (range.trim()) return rangeProblem(range, nic);
+  const pool = savedPool.trim();
+  const problem = pool ? rangeProblem(pool, nic) : null;
+  return problem ? `The Settings screen's pool ${pool} does not fit here: ${problem.replace(/^The range/, 'it')} Type a range for this interface, or change the pool in Settings.` : null;
+}
+
 function automaticRange(nic: NetworkInterfaceInfo | undefined): string {
   const addr = nic?.ipv4[0];
   const server = addr ? parseIpv4(addr.address) : null;
@@ -52,7 +63,7 @@ export function DhcpSettings({
   /** The Settings screen's pool, used when the field is left empty. */
   savedPool?: string;
 }) {
-  const problem = mode === DhcpMode.Full ? rangeProblem(range, nic) : null;
+  const problem = mode === DhcpMode.Full ? fullRangeProblem(range, savedPool, nic) : null;
   return (
     <div className="dhcp-settings">
       <fieldset className="mode-choice" disabled={disabled} data-testid="dhcp-mode">

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { Panel } from '../../components/Panel';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useFieldboot, useFieldbootActions } from '../../store/store-context';
-import { DhcpSettings, rangeProblem } from './DhcpSettings';
+import { DhcpSettings, fullRangeProblem } from './DhcpSettings';
 import { InterfaceTable } from './InterfaceTable';
 import { ServingStatus } from './ServingStatus';
 import { AddressOffer, assignProblem } from './AddressOffer';
@@ -34,7 +34,18 @@ export function NetworkScreen() {
   const [assignText, setAssignText] = useState(DEFAULT_ASSIGN_ADDRESS);
   const bare = nic !== undefined && nic.ipv4.length === 0;
   const assignAddress = bare && assignEnabled && assignProblem(assignText, nic, interfaces) === null ? assignText.trim() : undefined;
-  const canStart = nic !== undefined && (!bare || assignAddress !== undefined) && (dhcpMode !== 'full' || rangeProblem(range, nic) === null);
+  // The Settings screen's pool is what an empty range field means; read again whenever this screen shows.
+  const api = useFieldboot((s) => s.api);
+  const [savedPool, setSavedPool] = useState('');
+  useEffect(() => {
+    let live = true;
+    void api.getSettings?.().then((r) => live && r.ok && setSavedPool(r.value.settings.range));
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  // A range that cannot serve here (typed, or the Settings pool an empty field stands for) would fail at Start.
+  const canStart = nic !== undefined && (!bare || assignAddress !== undefined) && (dhcpMode !== 'full' || fullRangeProblem(range, savedPool, nic) === null);
   const preflight = usePreflight(locked ? null : selected, dhcpMode, assignAddress);
   // The list goes stale once serving: our own engine holds the ports. Check again after a stop.
   // An address given or taken back by the engine shows in the list too.
@@ -47,16 +58,6 @@ export function NetworkScreen() {
     if (link) void refreshInterfaces();
   }, [link]);
   const showPreflight = preflight.available && !locked;
-  // The Settings screen's pool is what an empty range field means; read again whenever this screen shows.
-  const api = useFieldboot((s) => s.api);
-  const [savedPool, setSavedPool] = useState('');
-  useEffect(() => {
-    let live = true;
-    void api.getSettings?.().then((r) => live && r.ok && setSavedPool(r.value.settings.range));
-    return () => {
-      live = false;
-    };
-  }, [api]);
 
   return (
     <div className="network-screen" data-testid="network-screen">

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fullRangeProblem } from '../../../../renderer/src/features/network/DhcpSettings';
+import { fullRangeProblem } from '../../../../renderer/src/features/network/dhcp-range';
 import type { NetworkInterfaceInfo } from '../../../../shared/model/network';
 
 const nic = (address: string, prefix: number): NetworkInterfaceInfo => ({ name: 'enp3s0', mac: null, kind: 'ethernet', linkUp: true, speedMbps: null, mtu: 1500, ipv4: [{ address, prefix }] });

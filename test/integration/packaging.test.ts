@@ -41,9 +41,10 @@ test('electron-builder packs an unpacked Linux app with the bundles and the boot
       assert.ok(existsSync(join(app, 'resources', 'boot', f)), `resources/boot/${f} shipped`);
     }
     assert.ok(!files.some((f) => f.endsWith('.map')), 'no source maps shipped');
-    // The sendfile addon ships outside the archive (a .node file cannot be loaded from inside app.asar).
-    if (existsSync('node_modules/fieldboot-sendfile/build/Release/fieldboot_sendfile.node')) {
-      assert.ok(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', 'fieldboot-sendfile', 'build', 'Release', 'fieldboot_sendfile.node')), 'the sendfile addon is unpacked');
+    // The native addons ship outside the archive (a .node file cannot be loaded from inside app.asar).
+    for (const [pkg, file] of [['fieldboot-sendfile', 'fieldboot_sendfile.node'], ['fieldboot-tftp', 'fieldboot_tftp.node']] as const) {
+      if (!existsSync(`node_modules/${pkg}/build/Release/${file}`)) continue;
+      assert.ok(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', pkg, 'build', 'Release', file)), `the ${pkg} addon is unpacked`);
     }
     // Linux privileges: the polkit policy and the engine wrapper the deb installs.
     for (const f of ['fieldboot-engine', 'org.fieldboot.engine.policy']) assert.ok(existsSync(join(app, 'resources', 'linux', f)), `resources/linux/${f} shipped`);

@@ -98,4 +98,34 @@ static inline void *fb_get_job(napi_env env, napi_callback_info info, size_t *ar
   return data;
 }
 
+/*
+ * Makes the thread-safe function that will run `call_done` for `done` on the JavaScript thread, then starts
+ * `run(job)` on a worker thread. Returns 0, or an errno with nothing left behind (no tsfn, no thread).
+ */
+static inline int fb_launch(napi_env env, napi_value done, const char *name, napi_threadsafe_function_call_js call_done, napi_threadsafe_function *tsfn,
+                            void *(*run)(void *), void *job) {
+  napi_value resource_name;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
+  if (napi_create_threadsafe_function(env, done, NULL, resource_name, 0, 1, NULL, NULL, NULL, call_done, tsfn) != napi_ok) return EINVAL;
+  int err = fb_start_thread(run, job);
+  if (err) napi_release_threadsafe_function(*tsfn, napi_tsfn_abort);
+  return err;
+}
+
+/*
+ * The worker's last act: queues done() for `job` on the JavaScript thread and lets go of the tsfn. After this
+ * the job belongs to the JavaScript thread (done() may free it), so the worker touches nothing of it again.
+ */
+static inline void fb_hand_back(napi_threadsafe_function tsfn, void *job) {
+  napi_call_threadsafe_function(tsfn, job, napi_tsfn_blocking);
+  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+}
+
+/* Calls `cb(argv[0], argv[1])` with `this` undefined (an exception stays pending for Node to report). */
+static inline void fb_call2(napi_env env, napi_value cb, napi_value argv[2]) {
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  napi_call_function(env, undefined, cb, 2, argv, NULL);
+}
+
 #endif

@@ -13,13 +13,11 @@
 import { getSystemErrorName } from 'node:util';
 import type { FileEvent } from '../../../shared/model/engine-event';
 import type { OpenFile } from '../files/file-source';
-import type { Log } from '../log';
 import { encodeTftpPacket } from '../protocol/tftp/tftp-packet';
 import { TftpOpcode } from '../protocol/tftp/tftp-constants';
-import type { TftpNegotiated } from '../protocol/tftp/tftp-options';
 import { loadLinuxAddon, type AddonLoad } from './native-addon';
 import { flattenSpans } from './http-sendfile';
-import { TFTP_PROGRESS_INTERVAL_MS, tftpFileEvent, type TftpTransferHandle, type TftpTransferStats } from './tftp-transfer';
+import { TFTP_PROGRESS_INTERVAL_MS, tftpFileEvent, type TftpTransferHandle, type TftpTransferParams, type TftpTransferStats } from './tftp-transfer';
 
 /** Set to "0" to keep every transfer on the JavaScript path (comparisons, a misbehaving build). */
 export const TFTP_NATIVE_ENV = 'FIELDBOOT_TFTP_NATIVE';
@@ -62,18 +60,11 @@ export function tftpNativeDisabledByEnv(): boolean {
   return process.env[TFTP_NATIVE_ENV] === '0';
 }
 
-export interface NativeTransferParams {
+/** The JavaScript transfer's parameters, with the addon and the address to bind instead of a socket. */
+export interface NativeTransferParams extends Omit<TftpTransferParams, 'socket' | 'udpGso' | 'readChunkBytes'> {
   addon: TftpNativeAddon;
   bindAddress: string;
-  client: { address: string; port: number };
-  file: OpenFile;
-  path: string;
-  negotiated: TftpNegotiated;
-  timeoutMs: number;
-  retries: number;
   readChunkBytes: number;
-  log: Log;
-  emit: (event: FileEvent) => void;
 }
 
 /** Where the whole file lies as spans on one descriptor, or null (generated file, empty file, no span()). */

@@ -103,9 +103,7 @@ static void *run(void *arg) {
   close(j->sock);
   close(j->file);
   j->error = err;
-  /* After this call the job belongs to the JS thread (done() may free it): touch only the local tsfn. */
-  napi_call_threadsafe_function(tsfn, j, napi_tsfn_blocking);
-  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  fb_hand_back(tsfn, j);
   return NULL;
 }
 
@@ -117,11 +115,10 @@ static void call_done(napi_env env, napi_value cb, void *context, void *data) {
   close(j->wake);
   j->wake = -1;
   if (env && cb) {
-    napi_value argv[2], undefined;
+    napi_value argv[2];
     napi_create_int32(env, j->error, &argv[0]);
     napi_create_int64(env, __atomic_load_n(&j->sent, __ATOMIC_ACQUIRE), &argv[1]);
-    napi_get_undefined(env, &undefined);
-    napi_call_function(env, undefined, cb, 2, argv, NULL);
+    fb_call2(env, cb, argv);
   }
   job_unref(j);
 }
@@ -168,19 +165,11 @@ static napi_value start(napi_env env, napi_callback_info info) {
   int err = 0;
   if ((j->sock = fcntl(sock_fd, F_DUPFD_CLOEXEC, 0)) < 0 || (j->file = fcntl(file_fd, F_DUPFD_CLOEXEC, 0)) < 0 || (j->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) err = errno;
 
-  napi_value name, external;
+  napi_value external;
   if (!err) {
-    napi_create_string_utf8(env, "fieldboot-sendfile", NAPI_AUTO_LENGTH, &name);
-    if (napi_create_threadsafe_function(env, argv[4], NULL, name, 0, 1, NULL, NULL, NULL, call_done, &j->tsfn) != napi_ok) err = EINVAL;
-  }
-  if (!err) {
-    /* Signals stay with Node's threads (and a SIGPIPE raised by this thread's send stays pending, unseen). */
-    j->refs = 2;
-    err = fb_start_thread(run, j);
-    if (err) {
-      j->refs = 1;
-      napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
-    }
+    j->refs = 2; /* the external and the pending done() */
+    err = fb_launch(env, argv[4], "fieldboot-sendfile", call_done, &j->tsfn, run, j);
+    if (err) j->refs = 1;
   }
   if (err) {
     if (j->sock >= 0) close(j->sock);

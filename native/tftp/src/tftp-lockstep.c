@@ -329,9 +329,7 @@ static void *run(void *arg) {
   if (err == ECONNREFUSED) snprintf(j->detail, sizeof j->detail, "the client closed its port (ICMP port unreachable)");
   if (err == ECANCELED) snprintf(j->detail, sizeof j->detail, "%s", j->cancel_message);
   j->error = err;
-  /* After this call the job belongs to the JS thread (done() may free it): touch only the local tsfn. */
-  napi_call_threadsafe_function(tsfn, j, napi_tsfn_blocking);
-  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  fb_hand_back(tsfn, j);
   return NULL;
 }
 
@@ -345,11 +343,10 @@ static void call_done(napi_env env, napi_value cb, void *context, void *data) {
   close(j->file);
   j->file = -1;
   if (env && cb) {
-    napi_value argv[2], undefined;
+    napi_value argv[2];
     napi_create_int32(env, j->error, &argv[0]);
     napi_create_string_utf8(env, j->detail, NAPI_AUTO_LENGTH, &argv[1]);
-    napi_get_undefined(env, &undefined);
-    napi_call_function(env, undefined, cb, 2, argv, NULL);
+    fb_call2(env, cb, argv);
   }
   job_unref(j);
 }
@@ -457,18 +454,11 @@ static napi_value start(napi_env env, napi_callback_info info) {
     err = errno;
   j->port = ntohs(local.sin_port);
 
-  napi_value name, external;
+  napi_value external;
   if (!err) {
-    napi_create_string_utf8(env, "fieldboot-tftp", NAPI_AUTO_LENGTH, &name);
-    if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, call_done, &j->tsfn) != napi_ok) err = EINVAL;
-  }
-  if (!err) {
-    j->refs = 2;
-    err = fb_start_thread(run, j);
-    if (err) {
-      j->refs = 1;
-      napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
-    }
+    j->refs = 2; /* the external and the pending done() */
+    err = fb_launch(env, argv[1], "fieldboot-tftp", call_done, &j->tsfn, run, j);
+    if (err) j->refs = 1;
   }
   if (err) {
     j->refs = 1;
@@ -485,14 +475,10 @@ static napi_value start(napi_env env, napi_callback_info info) {
   return external;
 }
 
-static Job *get_job(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  return fb_get_job(env, info, argc, argv);
-}
-
 static napi_value port(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], v;
-  Job *j = get_job(env, info, &argc, argv);
+  Job *j = fb_get_job(env, info, &argc, argv);
   if (!j) return NULL;
   napi_create_uint32(env, j->port, &v);
   return v;
@@ -501,7 +487,7 @@ static napi_value port(napi_env env, napi_callback_info info) {
 static napi_value stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], arr, v;
-  Job *j = get_job(env, info, &argc, argv);
+  Job *j = fb_get_job(env, info, &argc, argv);
   if (!j) return NULL;
   napi_create_array_with_length(env, 3, &arr);
   napi_create_int64(env, __atomic_load_n(&j->acked_bytes, __ATOMIC_ACQUIRE), &v);
@@ -516,7 +502,7 @@ static napi_value stats(napi_env env, napi_callback_info info) {
 static napi_value cancel(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  Job *j = get_job(env, info, &argc, argv);
+  Job *j = fb_get_job(env, info, &argc, argv);
   if (!j) return NULL;
   if (j->done || __atomic_load_n(&j->cancelled, __ATOMIC_ACQUIRE)) return NULL;
   size_t len;

@@ -261,15 +261,17 @@ static int transfer(Job *j) {
   if (j->oack) {
     for (;;) {
       send(j->sock, j->oack, j->oack_len, MSG_NOSIGNAL);
-      Wait w = wait_ack(j, 0, now_ms() + backoff_ms(j, attempts), &rcvtimeo);
+      double deadline = now_ms() + backoff_ms(j, attempts);
+      Wait w;
+      /* An ACK of 65535 (GOT_DUP: nothing acknowledges it before the OACK) is noise: keep waiting, do not resend. */
+      while ((w = wait_ack(j, 0, deadline, &rcvtimeo)) == GOT_DUP) {}
       if (w == GOT_ACK) break;
       if (w == GOT_END) return j->error;
-      if (w == GOT_TIMEOUT && ++attempts > j->retries) {
+      if (++attempts > j->retries) {
         snprintf(j->detail, sizeof j->detail, "timed out after %d retransmissions", j->retries);
         return ETIMEDOUT;
       }
-      if (w == GOT_TIMEOUT) __atomic_add_fetch(&j->retransmits, 1, __ATOMIC_RELAXED);
-      /* GOT_DUP cannot happen for ACK 0 (65535 is never acknowledged before the OACK); ignore it. */
+      __atomic_add_fetch(&j->retransmits, 1, __ATOMIC_RELAXED);
     }
   }
   double srtt = -1;

@@ -82,6 +82,8 @@ export interface AppBackend {
   exportDiagnostics?(): Promise<DiagnosticsExport>;
   /** The diagnostics zip itself (web mode's download). */
   buildDiagnostics?(): Promise<{ fileName: string; zip: Buffer; files: string[] }>;
+  /** A secret value held outside the backend (the web UI token), for the diagnostics zip to remove wherever it appears. */
+  noteSecret?(what: string, value: string, user?: string): void;
   /** Serving settings (electron/engine-host/settings-store.ts), applied at the next start. */
   getSettings(): Promise<SettingsSnapshot>;
   /** Throws FieldbootError(BadOption) naming each field that does not check. */

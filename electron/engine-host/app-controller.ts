@@ -44,7 +44,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DiagnosticsLog } from './diagnostics-log';
-import { buildDiagnostics, collectVersions, exportResult, type DiagnosticsBundle } from './diagnostics-export';
+import { buildDiagnostics, collectVersions, exportResult, profileSecrets, type DiagnosticsBundle } from './diagnostics-export';
+import type { KnownSecret } from './diagnostics-redact';
+import { parseBmcCsv } from '../engine/bmc/bmc-store';
 import type { AppSettings, SettingsSnapshot } from '../../shared/settings';
 import { SettingsStore, applySettings, settingsDefaults } from './settings-store';
 import { ElevationMethod, elevationMethod, type EngineElevation } from './engine-elevation';
@@ -76,6 +78,9 @@ export interface AppControllerOptions {
   saveDiagnostics?: (fileName: string, zip: Buffer) => Promise<string | null>;
 }
 
+/** Secrets noted in one app session (noteSecret); the oldest go first past this. */
+const MAX_SESSION_SECRETS = 1000;
+
 /** The elevation prompt as the UI names it. */
 function promptWords(method: ElevationMethod | null): string {
   return method === ElevationMethod.Pkexec ? 'the system password prompt (pkexec)' : method === ElevationMethod.MacAdminPrompt ? 'the macOS administrator prompt' : 'a Windows UAC prompt';
@@ -103,6 +108,12 @@ export class AppController implements AppBackend {
   private lastPreflight: PreflightReport | null = null;
   /** Stop was pressed while the start waited on the administrator prompt: that start ends idle, not failed. */
   private startCancelled = false;
+  /**
+   * Secret values met since the app started that no store keeps in the clear (passwords typed into the wizard
+   * and the Machines tab, the web UI token): in memory only, so the diagnostics zip can scrub them wherever
+   * they turn up. Bounded: a session types a handful.
+   */
+  private readonly sessionSecrets: KnownSecret[] = [];
 
   constructor(private readonly options: AppControllerOptions) {
     this.host = options.host ?? new EngineHost();
@@ -328,6 +339,9 @@ export class AppController implements AppBackend {
   }
 
   saveProfile(request: ProfileSaveRequest): Promise<Profile> {
+    const name = typeof request.profile?.name === 'string' ? request.profile.name : 'unsaved';
+    if (request.password) this.noteSecret(`root password (profile ${name})`, request.password);
+    if (request.adminPassword) this.noteSecret(`password of ${request.profile?.accounts?.users?.[0]?.name ?? 'the admin user'} (profile ${name})`, request.adminPassword);
     return this.profiles().save(request);
   }
 
@@ -344,14 +358,17 @@ export class AppController implements AppBackend {
   }
 
   async addBmc(request: BmcAddRequest): Promise<BmcEntry> {
+    if (request.password) this.noteSecret(`BMC password (${request.host})`, request.password, request.user);
     return this.bmcs().add(request);
   }
 
   async updateBmc(request: BmcUpdateRequest): Promise<BmcEntry> {
+    if (request.password) this.noteSecret(`BMC password (${request.id})`, request.password, request.user);
     return this.bmcs().update(request);
   }
 
   async importBmcs(request: BmcImportRequest): Promise<BmcImportResponse> {
+    for (const row of parseBmcCsv(request.csv, request.protocol).rows) this.noteSecret(`BMC password (${row.host})`, row.password, row.user);
     return this.bmcs().import(request);
   }
 
@@ -526,14 +543,43 @@ export class AppController implements AppBackend {
     return this.diagnosticsLog.snapshot();
   }
 
+  /**
+   * A secret value met outside the stores (web-server.ts hands over the web UI token): the diagnostics zip
+   * removes it wherever it appears. `user` given: its HTTP Basic form goes too.
+   */
+  noteSecret(what: string, value: string, user?: string): void {
+    if (!value || this.sessionSecrets.some((s) => s.value === value && s.user === user)) return;
+    if (this.sessionSecrets.length >= MAX_SESSION_SECRETS) this.sessionSecrets.shift();
+    this.sessionSecrets.push({ what, value, ...(user !== undefined ? { user } : {}) });
+  }
+
   /** The diagnostics zip (diagnostics-export.ts); every part that cannot be read is left out, never fatal. */
   async buildDiagnostics(): Promise<DiagnosticsBundle> {
     const stateDir = this.options.baseConfig.stateDir;
     const readText = (file: string): Promise<string | null> => readFile(file, 'utf8').catch(() => null);
     const profiles: { name: string; text: string }[] = [];
+    // Every secret value the app holds, named: the zip removes them wherever they stand (a password typed
+    // into a hostname field, a BMC password quoted in an error), not only where a key or pattern says so.
+    const known: KnownSecret[] = [...this.sessionSecrets];
     for (const p of await this.listProfiles().catch(() => [])) {
       const profile = await this.getProfile(p.name).catch(() => null);
-      if (profile) profiles.push({ name: p.name, text: JSON.stringify(profile) });
+      if (profile) {
+        profiles.push({ name: p.name, text: JSON.stringify(profile) });
+        known.push(...profileSecrets(profile, p.name));
+      }
+    }
+    const servedText = this.lastConfig?.profile ? await readText(this.lastConfig.profile) : null;
+    if (servedText !== null) {
+      try {
+        known.push(...profileSecrets(JSON.parse(servedText) as unknown, 'being served'));
+      } catch {
+        /* not JSON: the text pass's patterns are all there is for it */
+      }
+    }
+    try {
+      for (const c of this.bmcs().credentials()) known.push({ what: `BMC password (${c.id})`, value: c.password, user: c.user });
+    } catch {
+      /* an unreadable BMC list is reported in bmcs.json below */
     }
     const preflight =
       this.lastPreflight ??
@@ -543,7 +589,7 @@ export class AppController implements AppBackend {
       events: this.diagnosticsLog.recentEvents(),
       state: this.state,
       config: this.lastConfig,
-      profileText: this.lastConfig?.profile ? await readText(this.lastConfig.profile) : null,
+      profileText: servedText,
       profiles,
       stateFiles: { 'clients.json': await readText(join(stateDir, 'clients.json')), 'engine-clients.json': await readText(join(stateDir, 'engine-clients.json')) },
       clients: this.clients.list(),
@@ -551,6 +597,7 @@ export class AppController implements AppBackend {
       images: await this.listImages().catch((err: unknown) => ({ error: toErrorInfo(err) })),
       bmcs: await this.listBmcs().catch((err: unknown) => ({ error: toErrorInfo(err) })),
       versions: collectVersions(this.options.appVersion),
+      knownSecrets: known,
     });
   }
 

@@ -2,7 +2,8 @@
  * "Export diagnostics": one zip a technician can attach to a ticket. What is in it (README.txt in the zip
  * says the same): the log ring at every level, the recent engine events, the serving state and the
  * ServeConfig in use, the serving profile and the saved profiles, the clients file, the last preflight
- * report, the image library, the BMC list, versions. Secrets are removed (diagnostics-redact.ts), and the
+ * report, the image library, the BMC list, versions. Secrets are removed (diagnostics-redact.ts): by key and
+ * pattern, and every secret value the app knows (knownSecrets) wherever it stands, in every file; the
  * finished files are scanned once more for every secret seen, so a hash echoed somewhere else goes too.
  * Never imports electron: the desktop's save dialog is a hook given to the AppController.
  */
@@ -15,7 +16,7 @@ import type { EngineEvent } from '../../shared/model/engine-event';
 import type { PreflightReport } from '../../shared/model/preflight';
 import type { ServeConfig } from '../../shared/model/serve-config';
 import { resolveAppRoot } from '../engine/paths';
-import { REDACTED, Redactor } from './diagnostics-redact';
+import { REDACTED, Redactor, type KnownSecret } from './diagnostics-redact';
 import { writeZip, type ZipEntry } from './diagnostics-zip';
 
 export interface DiagnosticsInput {
@@ -35,8 +36,11 @@ export interface DiagnosticsInput {
   images: unknown;
   bmcs: unknown;
   versions: Record<string, string>;
-  /** Exact strings that must not appear (the web UI token...). */
-  knownSecrets?: readonly string[];
+  /**
+   * Secret values the app knows (profile password hashes, passwords typed this session, BMC passwords, the
+   * web UI token): removed from every file wherever they stand, with a marker naming what was there.
+   */
+  knownSecrets?: readonly (string | KnownSecret)[];
   now?: Date;
 }
 
@@ -90,7 +94,9 @@ images.json         the image library
 bmcs.json           the BMC list
 versions.json       app, Node, Electron and OS versions
 
-Secrets are removed: password hashes, passwords, tokens and keys read "${REDACTED}".
+Secrets are removed: password hashes, passwords, tokens and keys read "${REDACTED}". Secret values
+FieldBoot knows (saved profiles' password hashes, passwords typed since it started, BMC passwords, the web
+UI token) are removed wherever they appear, also URL-encoded or in base64, and read "[removed: <what>]".
 `;
 
 function json(value: unknown): string {
@@ -118,7 +124,8 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsBundle {
     ['README.txt', README],
     ['serve-config.json', json(r.json(input.config))],
     ...(input.profileText !== null ? ([['profile.json', profileJson(r, input.profileText)]] as [string, string][]) : []),
-    ...input.profiles.map((p): [string, string] => [`profiles/${p.name.replace(/[^\w.-]/g, '_')}.json`, profileJson(r, p.text)]),
+    // The name goes through the text pass too: a secret typed as a profile name must not name a file.
+    ...input.profiles.map((p): [string, string] => [`profiles/${r.text(p.name).replace(/[^\w.-]/g, '_')}.json`, profileJson(r, p.text)]),
     ['bmcs.json', json(r.json(input.bmcs))],
     ['serving-state.json', json(r.json(input.state))],
     ['images.json', json(r.json(input.images))],
@@ -132,8 +139,50 @@ export function buildDiagnostics(input: DiagnosticsInput): DiagnosticsBundle {
   ];
   // Every file through the text pass, twice over the JSON ones: the second catches values learnt after them.
   const scrubbed = files.map(([name, text]) => [name, r.text(text)] as const);
-  const entries: ZipEntry[] = scrubbed.map(([name, text]) => ({ name, data: r.text(text), modified: now }));
+  const final = scrubbed.map(([name, text]) => [name, r.text(text)] as const);
+  // Checked once every value is learnt. Cannot fail with the passes above; if a change ever lets a secret
+  // through, the file goes, not the secret.
+  const entries: ZipEntry[] = final.map(([name, data]) => ({ name, data: r.leaks(data) ? `${name} was left out: a secret could not be removed from it.\n` : data, modified: now }));
   return { fileName: diagnosticsFileName(now), zip: writeZip(entries, now), files: entries.map((e) => e.name) };
+}
+
+function decodeOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** scheme://user:password@ in a profile's URLs (a mirror or repository with credentials). */
+const URL_PASSWORD = /:\/\/([^\s/:@]*):([^\s/@]+)@/g;
+
+/**
+ * The secret values a profile holds, named: the root and user password hashes and passwords in its URLs.
+ * Takes the profile as parsed from its file (any shape: a hand-edited file is read the same way).
+ */
+export function profileSecrets(profile: unknown, label: string): KnownSecret[] {
+  const out: KnownSecret[] = [];
+  const p = profile as { accounts?: { rootPasswordHash?: unknown; users?: unknown } } | null;
+  const root = p?.accounts?.rootPasswordHash;
+  if (typeof root === 'string' && root) out.push({ what: `root password hash (profile ${label})`, value: root });
+  const users = Array.isArray(p?.accounts?.users) ? (p.accounts.users as { name?: unknown; passwordHash?: unknown }[]) : [];
+  for (const u of users) {
+    if (typeof u?.passwordHash === 'string' && u.passwordHash) out.push({ what: `password hash of ${typeof u.name === 'string' ? u.name : 'a user'} (profile ${label})`, value: u.passwordHash });
+  }
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 32) return;
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(URL_PASSWORD)) {
+        // As written in the URL, and decoded (what a log line of the fetched request would show).
+        for (const value of new Set([m[2]!, decodeOr(m[2]!)])) out.push({ what: `password in a URL (profile ${label})`, value, user: decodeOr(m[1]!) });
+      }
+    }
+    else if (Array.isArray(v)) for (const x of v) walk(x, depth + 1);
+    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x, depth + 1);
+  };
+  walk(profile, 0);
+  return out;
 }
 
 /** What the API answers once the zip is written somewhere (or handed to the browser). */

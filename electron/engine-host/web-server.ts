@@ -135,6 +135,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new Error('the web UI listens on 127.0.0.1 only');
   if (token.length < 16) throw new Error('the web UI token is too short; use createToken()');
+  // The token is in the URL a technician may paste anywhere: the diagnostics zip removes it wherever it turns up.
+  backend.noteSecret?.('web UI token', token);
   const staticRoot = await realpath(resolve(options.staticDir));
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   let port = 0;

@@ -89,6 +89,22 @@ export class BmcService {
     return this.open().list();
   }
 
+  /**
+   * Every stored BMC's user and password, opened from the vault, for the diagnostics export to scrub from
+   * its files (never shown, logged or serialised). One that fails to open is left out rather than failing
+   * the export: no action can have used its password since the key changed.
+   */
+  credentials(): { id: string; user: string; password: string }[] {
+    const store = this.open();
+    return store.list().flatMap((e) => {
+      try {
+        return store.targets({ ids: [e.id] }).map((t) => ({ id: t.id, user: t.user, password: t.password }));
+      } catch {
+        return [];
+      }
+    });
+  }
+
   add(request: BmcAddRequest): BmcEntry {
     return this.change((s) => s.add(request).entry);
   }

@@ -79,6 +79,8 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
   const clients = new ClientTracker([], { onArm: (event) => push({ type: 'event', event }) });
   // The real log ring: emitted events become log lines and counters, pushed in batches like the AppController's.
   const diagnostics = new DiagnosticsLog({ flushMs: 50, onFlush: (lines, counters) => push({ type: 'log', lines, counters }) });
+  // Handed over by the web server (its token), removed from the zip like the AppController's.
+  const knownSecrets: { what: string; value: string; user?: string }[] = [];
   const fakeBundle = () =>
     buildDiagnostics({
       log: diagnostics.snapshot(),
@@ -93,6 +95,7 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
       images: [],
       bmcs: [],
       versions: collectVersions(),
+      knownSecrets,
     });
   clients.subscribe((c) => {
     // The snapshot at subscription is for nobody: the renderer asks with clients:list.
@@ -268,6 +271,9 @@ export function createFakeBackend(opts: { interfaces?: NetworkInterfaceInfo[]; t
     async buildDiagnostics() {
       calls.push({ method: 'buildDiagnostics' });
       return fakeBundle();
+    },
+    noteSecret(what, value, user) {
+      knownSecrets.push({ what, value, ...(user !== undefined ? { user } : {}) });
     },
     async exportDiagnostics() {
       calls.push({ method: 'exportDiagnostics' });

@@ -13,20 +13,18 @@
  * touched. Screenshot: test-results/ui/bmc-install.png (1366x768).
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { BMC_SIM_PASSWORD, startBmc, waitFor, waitListening, type Bmc } from '../helpers/bmc-sim';
 import { createSwitch, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl, chromiumInNamespace } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
 const SUBNET = '192.168.79';
 const WRONG_PASSWORD = 'not-the-password';
@@ -43,16 +41,14 @@ async function rowPhase(page: Page, name: string): Promise<string | null> {
 const sets = (b: Bmc): string[] => b.log().filter((l) => l.op === 'set').map((l) => l.args);
 
 test('web mode: BMCs added by form and CSV; "Install these machines" sets PXE and power-cycles the real simulators; a wrong password is reported plainly', { timeout: 240_000 }, async (t) => {
-  if (!labGate(t, { root: true, commands: [CHROMIUM, 'ip', 'ss', 'ipmi_sim', 'ipmitool'] })) return;
+  if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip', 'ss', 'ipmi_sim', 'ipmitool'] })) return;
 
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-bmc-'));
   const stateDir = join(work, 'state');
   mkdirSync(stateDir);
-  mkdirSync(join(work, 'profile'));
   let lab: LabSwitch | null = null;
   const bmcs: Bmc[] = [];
-  let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let ui: LabUi | null = null;
   try {
     lab = createSwitch({ prefix: 'fbuib', serverCidr: `${SUBNET}.1/24` });
     bmcs.push(startBmc(lab, work, 'bmc1', `${SUBNET}.11`), startBmc(lab, work, 'bmc2', `${SUBNET}.12`), startBmc(lab, work, 'bmc3', `${SUBNET}.13`));
@@ -63,16 +59,8 @@ test('web mode: BMCs added by form and CSV; "Install these machines" sets PXE an
     for (const b of bmcs) writeFileSync(join(b.dir, 'slow'), '0.25');
 
     // No --interface: just the UI (and its BMC list) in the lab namespace.
-    server = lab.spawn([process.execPath, join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', stateDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await waitForUiUrl(server, 30_000);
-
-    const wrapper = chromiumInNamespace(lab.ns, work);
-    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: wrapper, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await page.goto(url);
+    ui = await openUiInLab(lab, work, ['--state-dir', stateDir], ROOT, { consoleErrors: true });
+    const { page, pageErrors } = ui;
     await page.getByTestId('nav-bmc').click();
     await page.getByTestId('bmc-empty').waitFor({ timeout: 15_000 });
 
@@ -183,14 +171,7 @@ test('web mode: BMCs added by form and CSV; "Install these machines" sets PXE an
 
     assert.deepEqual(pageErrors, [], 'no errors in the page console');
   } finally {
-    await context?.close().catch(() => undefined);
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
+    await ui?.close();
     for (const b of bmcs) b.proc.kill('SIGKILL');
     lab?.destroy();
     rmSync(work, { recursive: true, force: true });

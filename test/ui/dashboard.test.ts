@@ -22,13 +22,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { hashPassword } from '../../shared/answer/crypt';
 import { buildIso, rockyLayout, type BuiltIso } from '../helpers/iso-builder';
-import { FIELDBOOT_BIN, REPO_ROOT } from '../helpers/fieldboot-process';
+import { REPO_ROOT } from '../helpers/fieldboot-process';
 import { createSwitch, type ClientNs, type LabSwitch } from '../helpers/netns';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumInNamespace, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiInLab, type LabUi } from '../helpers/web-ui';
 
 const RESULTS = join(REPO_ROOT, 'test-results', 'ui');
 const RENDERER_INDEX = join(REPO_ROOT, 'dist', 'renderer', 'index.html');
@@ -100,11 +100,9 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
   if (!labGate(t, { root: true, commands: [CHROMIUM_PATH, 'ip', 'ss', 'udhcpc', 'tftp', 'curl', 'unzip', 'python3', 'xorriso'], files: [RENDERER_INDEX] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-dash-'));
   mkdirSync(join(work, 'state'));
-  mkdirSync(join(work, 'chrome'));
   let lab: LabSwitch | null = null;
-  let server: ChildProcess | null = null;
+  let ui: LabUi | null = null;
   let holder: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
   let iso: BuiltIso | null = null;
   try {
     lab = createSwitch({ prefix: 'fbdb', serverCidr: '192.168.77.1/24' });
@@ -120,28 +118,20 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     const profilePath = join(work, 'dash-lab.json');
     writeFileSync(profilePath, JSON.stringify(profile, null, 2));
 
-    server = lab.spawn(
+    // Downloads are accepted (Playwright's default): the diagnostics export below is one.
+    ui = await openUiInLab(
+      lab,
+      work,
       [
-        process.execPath, FIELDBOOT_BIN, 'serve', '--ui', '--json', '--interface', 'br0', '--dhcp', 'full', '--range', RANGE,
+        '--interface', 'br0', '--dhcp', 'full', '--range', RANGE,
         '--iso', iso.path, '--profile', profilePath, '--state-dir', join(work, 'state'),
         '--tftp-port', String(TFTP_PORT), '--http-port', String(HTTP_PORT), '--ftp-port', String(FTP_PORT),
       ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      REPO_ROOT,
     );
-    const url = await waitForUiUrl(server, 30_000);
-    const token = new URL(url).searchParams.get('token') ?? '';
+    const { page, pageErrors } = ui;
+    const token = new URL(ui.url).searchParams.get('token') ?? '';
     assert.ok(token.length >= 16);
-    context = await chromium.launchPersistentContext(join(work, 'chrome'), {
-      executablePath: chromiumInNamespace(lab.ns, work),
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-      acceptDownloads: true,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
 
     // --- Found serving: the app shows the dashboard, not the network screen.
     await waitPhase(page, 'serving');
@@ -287,15 +277,8 @@ test('dashboard: what is served, service cards, stage counts, log filters, diagn
     assert.equal(lab.exec(['ss', '-Hlnu', `sport = :${TFTP_PORT}`]).trim(), '', 'the TFTP port is closed');
     assert.deepEqual(pageErrors, []);
   } finally {
-    await context?.close().catch(() => undefined);
+    await ui?.close();
     holder?.kill('SIGKILL');
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(r, 5000);
-        server?.once('exit', () => (clearTimeout(timer), r(null)));
-      });
-    }
     lab?.destroy();
     await iso?.cleanup();
     rmSync(work, { recursive: true, force: true });

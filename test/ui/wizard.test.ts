@@ -11,19 +11,18 @@
  * when not serving). A reload opens the saved profile again. Screenshots: test-results/ui/wizard.png and wizard-network.png (1366x768).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, waitForUiUrl } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiBrowser, startWebMode, stopWebMode, type UiBrowser } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
 const run = promisify(execFile);
 
@@ -32,20 +31,6 @@ const ADMIN_PASSWORD = 'Tech-Admin-Pass-7';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFieldBootExampleKeyReplaceMeWithYourOwnKey0 tech@laptop';
 const INVENTORY = 'mac,hostname,ip,rack\n52:54:00:0a:00:01,web-01,10.77.0.21/24,R12\n52:54:00:0a:00:02,web-02,10.77.0.22,R12\n';
 const BAD_INVENTORY = 'mac,hostname,ip\n52:54:00:0a:00:01,web-01,10.77.0.21\n52:54:00:0a:00:01,web-02,10.77.0.22\n';
-
-function startUi(stateDir: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/fieldboot.mjs'), 'serve', '--ui', '--json', '--state-dir', stateDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { child, url: waitForUiUrl(child, 30_000) };
-}
-
-async function stopUi(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function answerRender(args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [join(ROOT, 'bin/fieldboot.mjs'), 'answer', 'render', ...args], { cwd: ROOT, maxBuffer: 4 * 1024 * 1024 });
@@ -72,22 +57,16 @@ function form(page: Page) {
 }
 
 test('web mode: the wizard previews the answer file live, saves it, and answer render prints the same file', { timeout: 180_000 }, async (t) => {
-  if (!labGate(t, { commands: [CHROMIUM] })) return;
+  if (!labGate(t, { commands: [CHROMIUM_PATH] })) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-wizard-'));
   const stateDir = join(work, 'state');
   let server: ChildProcess | null = null;
-  let context: BrowserContext | null = null;
+  let browser: UiBrowser | null = null;
   try {
-    const ui = startUi(stateDir);
-    server = ui.child;
-    const url = await ui.url;
-    mkdirSync(join(work, 'browser'));
-    context = await chromium.launchPersistentContext(join(work, 'browser'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await page.goto(url);
+    const web = startWebMode(['--state-dir', stateDir], ROOT);
+    server = web.server;
+    browser = await openUiBrowser(await web.url, work, { consoleErrors: true });
+    const { page, pageErrors } = browser;
     await page.getByTestId('nav-wizard').click();
     await page.getByTestId('wizard-screen').waitFor({ timeout: 10_000 });
 
@@ -222,8 +201,8 @@ test('web mode: the wizard previews the answer file live, saves it, and answer r
     assert.match((await page.getByTestId('wz-preview').locator('h2').textContent()) ?? '', /^user-data/);
     assert.deepEqual(pageErrors, [], 'no errors in the page console');
   } finally {
-    await context?.close().catch(() => undefined);
-    await stopUi(server);
+    await browser?.context.close().catch(() => undefined);
+    if (server) await stopWebMode(server);
     rmSync(work, { recursive: true, force: true });
   }
 });

@@ -1,13 +1,18 @@
 /**
  * Shared by the UI tests: the Chromium flags this machine needs, reading the web-mode URL that
  * `fieldboot serve --ui --json` prints as `{"type":"ui","url":...}`, starting and stopping that server, and
- * opening it in Chromium (in a lab namespace or on this machine).
+ * opening it in Chromium (in a lab namespace or on this machine); or web mode served from the test process
+ * itself by a backend the test holds (openUiOnBackend).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
+import type { AppBackend } from '../../electron/engine-host/app-backend';
+import { createToken, startWebServer, type WebServer } from '../../electron/engine-host/web-server';
+import { REPO_ROOT } from './fieldboot-process';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -158,6 +163,50 @@ export async function openUiInLab(
     };
   } catch (err) {
     await stopWebMode(server);
+    throw err;
+  }
+}
+
+/**
+ * The built renderer web mode serves: FIELDBOOT_RENDERER_DIR, else dist/renderer (the ui tier builds it).
+ * Without an index.html there, `t` is skipped and this returns null.
+ */
+export function rendererDirOrSkip(t: TestContext): string | null {
+  const staticDir = process.env.FIELDBOOT_RENDERER_DIR ?? join(REPO_ROOT, 'dist', 'renderer');
+  if (existsSync(join(staticDir, 'index.html'))) return staticDir;
+  t.skip(`no renderer build in ${staticDir} (npm run build:renderer, or run the ui tier)`);
+  return null;
+}
+
+/** Web mode served from the test process and a Chromium page on it (see openUiOnBackend). */
+export interface BackendUi extends UiBrowser {
+  server: WebServer;
+  /** Closes the browser, then the server; the backend stays the test's to dispose. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `staticDir` and the API of `backend` (a fake one, or a real AppController the test set up) from this
+ * process on 127.0.0.1 with a fresh token, and opens it in Chromium on this machine (openUiBrowser, profile in
+ * `work`). On failure the server is closed before the error is thrown.
+ */
+export async function openUiOnBackend(backend: AppBackend, staticDir: string, work: string, opts: UiBrowserOptions = {}): Promise<BackendUi> {
+  const server = await startWebServer({ backend, port: 0, token: createToken(), staticDir });
+  try {
+    const browser = await openUiBrowser(server.url, work, opts);
+    let closed = false;
+    return {
+      ...browser,
+      server,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await browser.context.close().catch(() => undefined);
+        await server.close().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await server.close().catch(() => undefined);
     throw err;
   }
 }

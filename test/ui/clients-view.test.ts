@@ -12,20 +12,18 @@
  * The renderer bundle is dist/renderer (the ui tier builds it), or FIELDBOOT_RENDERER_DIR.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createToken, startWebServer, type WebServer } from '../../electron/engine-host/web-server';
+import type { Page } from 'playwright-core';
 import { createFakeBackend } from '../helpers/fake-backend';
 import { simulateInstalls, type Simulation } from '../helpers/client-simulation';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiOnBackend, rendererDirOrSkip, type BackendUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = join(ROOT, 'test-results', 'ui');
 const COUNT = 200;
 const MEASURE_MS = 6000;
@@ -125,31 +123,17 @@ function waitStage(page: Page, mac: string, stages: string[]) {
 }
 
 test('Clients view: 200 machines updating stay responsive; arming from the view reaches the tracker', { timeout: 180_000 }, async (t) => {
-  if (!labGate(t, { commands: [CHROMIUM] })) return;
-  const staticDir = process.env.FIELDBOOT_RENDERER_DIR ?? join(ROOT, 'dist', 'renderer');
-  if (!existsSync(join(staticDir, 'index.html'))) {
-    t.skip(`no renderer build in ${staticDir} (npm run build:renderer, or run the ui tier)`);
-    return;
-  }
+  if (!labGate(t, { commands: [CHROMIUM_PATH] })) return;
+  const staticDir = rendererDirOrSkip(t);
+  if (!staticDir) return;
   const backend = createFakeBackend({ transitionMs: 50 });
-  let server: WebServer | null = null;
-  let context: BrowserContext | null = null;
+  let ui: BackendUi | null = null;
   let simulation: Simulation | null = null;
-  const profile = mkdtempSync(join(tmpdir(), 'fb-ui-clients-'));
+  const work = mkdtempSync(join(tmpdir(), 'fb-ui-clients-'));
   try {
-    server = await startWebServer({ backend, port: 0, token: createToken(), staticDir });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1366, height: 768 },
-      acceptDownloads: true,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await page.goto(server.url);
+    // Downloads are accepted: Playwright's default, which the CSV export below relies on.
+    ui = await openUiOnBackend(backend, staticDir, work, { consoleErrors: true });
+    const { page, pageErrors } = ui;
     await page.getByTestId('nav-clients').click();
     await page.getByTestId('clients-empty').waitFor({ timeout: 15_000 });
 
@@ -244,7 +228,7 @@ test('Clients view: 200 machines updating stay responsive; arming from the view 
 
     // Export CSV: a download with a header and one line per machine.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('clients-export-csv').click()]);
-    const csvPath = join(profile, 'report.csv');
+    const csvPath = join(work, 'report.csv');
     await download.saveAs(csvPath);
     const csv = readFileSync(csvPath, 'utf8');
     assert.match(download.suggestedFilename(), /^fieldboot-clients-\d{4}-\d{2}-\d{2}-\d{4}\.csv$/);
@@ -255,9 +239,8 @@ test('Clients view: 200 machines updating stay responsive; arming from the view 
     assert.deepEqual(pageErrors, []);
   } finally {
     simulation?.stop();
-    await context?.close();
-    await server?.close();
+    await ui?.close();
     await backend.dispose();
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 });

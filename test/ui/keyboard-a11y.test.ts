@@ -13,18 +13,17 @@
  * The renderer bundle is dist/renderer (the ui tier builds it), or FIELDBOOT_RENDERER_DIR.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import axe from 'axe-core';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createToken, startWebServer, type WebServer } from '../../electron/engine-host/web-server';
+import type { Page } from 'playwright-core';
 import { nowIso } from '../../shared/model/engine-event';
 import { createFakeBackend } from '../helpers/fake-backend';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiOnBackend, rendererDirOrSkip, type BackendUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = join(ROOT, 'test-results', 'ui');
@@ -115,25 +114,17 @@ async function arrowTo(page: Page, testId: string): Promise<void> {
 
 test('keyboard only: tab bar (roving tabindex, arrows), every screen axe-clean at 1366x768, Enter/Space/Escape on controls', { timeout: 180_000 }, async (t) => {
   if (!labGate(t, { commands: [CHROMIUM_PATH] })) return;
-  const staticDir = process.env.FIELDBOOT_RENDERER_DIR ?? join(ROOT, 'dist', 'renderer');
-  if (!existsSync(join(staticDir, 'index.html'))) {
-    t.skip(`no renderer build in ${staticDir} (npm run build:renderer, or run the ui tier)`);
-    return;
-  }
+  const staticDir = rendererDirOrSkip(t);
+  if (!staticDir) return;
   const backend = createFakeBackend({ transitionMs: 50 });
-  let server: WebServer | null = null;
-  let context: BrowserContext | null = null;
-  const profile = mkdtempSync(join(tmpdir(), 'fb-ui-a11y-'));
+  let ui: BackendUi | null = null;
+  const work = mkdtempSync(join(tmpdir(), 'fb-ui-a11y-'));
   const report: Record<string, { violations: Violation[]; overflowX: number }> = {};
   try {
-    server = await startWebServer({ backend, port: 0, token: createToken(), staticDir });
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 768 } });
-    const page = context.pages()[0] ?? (await context.newPage());
+    ui = await openUiOnBackend(backend, staticDir, work);
+    const { page, pageErrors } = ui;
     // A step that hangs fails with its own name rather than the whole test's timeout.
     page.setDefaultTimeout(20_000);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
     await page.getByTestId('network-screen').waitFor({ timeout: 15_000 });
     // Three machines for the Clients screen.
     for (const [i, mac] of ['52:54:00:a1:00:01', '52:54:00:a1:00:02', '52:54:00:a1:00:03'].entries()) {
@@ -263,9 +254,8 @@ test('keyboard only: tab bar (roving tabindex, arrows), every screen axe-clean a
     assert.deepEqual(pageErrors, []);
   } finally {
     writeFileSync(join(RESULTS, 'a11y-axe.json'), JSON.stringify(report, null, 2));
-    await context?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
+    await ui?.close();
     await backend.dispose().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 });

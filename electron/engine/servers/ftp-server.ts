@@ -3,11 +3,13 @@
  * `ks=ftp://`). ftp-srv 4.6.3 speaks the protocol; this wrapper gives it a virtual file system over the
  * mounts (ftp-file-system.ts), refuses every write command with 550 before ftp-srv sees it, allows only
  * anonymous logins, pins passive mode to a port range and the serving address, routes its bunyan-style
- * logging into our LogSink, and removes the SIGINT/SIGTERM/SIGQUIT handlers its constructor installs
- * (they call process.exit: an engine must decide its own shutdown).
+ * logging into our LogSink, removes the SIGINT/SIGTERM/SIGQUIT handlers its constructor installs
+ * (they call process.exit: an engine must decide its own shutdown), and closes control connections left
+ * idle (watchIdle below).
  */
 import FtpSrv from 'ftp-srv';
 import type { FtpConnection } from 'ftp-srv';
+import type { Socket } from 'node:net';
 import { format } from 'node:util';
 import { ErrorCode, FieldbootError } from '../../../shared/errors';
 import type { ServiceInfo } from '../../../shared/model/engine-event';
@@ -30,6 +32,14 @@ export const DEFAULT_FTP_PASSIVE_PORT_MIN = 30000;
 export const DEFAULT_FTP_PASSIVE_PORT_MAX = 30049;
 export const DEFAULT_FTP_CHUNK_BYTES = 256 * 1024;
 export const DEFAULT_FTP_MAX_CONNECTIONS = 256;
+/**
+ * A control connection with no command for this long, and no transfer running, is closed with 421. Five
+ * minutes is vsftpd's idle_session_timeout default (300 s, vsftpd.conf(5)); an installer fetches its files
+ * back to back, so only an abandoned client waits that long.
+ */
+export const DEFAULT_FTP_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** RFC 959 section 4.2: 421 "Service not available, closing control connection". */
+export const FTP_REPLY_CLOSING = 421;
 /** User names taken as anonymous (RFC 1635 section 2: "anonymous", and "ftp" by long custom). */
 export const FTP_ANONYMOUS_USERS = ['anonymous', 'ftp'] as const;
 /** Commands that would change something (RFC 959 section 4.1.3, RFC 3659 none): always 550. */
@@ -48,6 +58,8 @@ export interface FtpServerOptions {
   passiveAddress?: string;
   chunkBytes?: number;
   maxConnections?: number;
+  /** Idle limit of a control connection (DEFAULT_FTP_IDLE_TIMEOUT_MS); 0 turns it off. Tests pass a short one. */
+  idleTimeoutMs?: number;
 }
 
 /** The part of ftp-srv's connection this wrapper touches (its typings leave these out). */
@@ -57,6 +69,8 @@ interface ConnectionInternals {
   connector?: { socket?: { once(event: 'close', listener: () => void): unknown } | null; end?: () => void };
   commands: { parse(message: string): { directive: string; arg: string | null }; handle(command: unknown): unknown };
   reply(code: number, message: string): Promise<unknown>;
+  /** Replies `code` (when non-zero), then destroys the control socket (ftp-srv 4.6.3 src/connection.js). */
+  close(code?: number, message?: string): Promise<unknown>;
 }
 
 export class FtpServer implements NetworkService {
@@ -66,6 +80,8 @@ export class FtpServer implements NetworkService {
   private ftp: FtpSrv | null = null;
   private boundPort = 0;
   private readonly startedAt = new Date();
+  /** One idle check per open control connection (watchIdle). */
+  private readonly idleChecks = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly options: FtpServerOptions,
@@ -81,6 +97,8 @@ export class FtpServer implements NetworkService {
     }
     const pasv = options.passiveAddress ?? options.bindAddress;
     if (pasv === '0.0.0.0') throw new FieldbootError(ErrorCode.BadOption, 'FTP needs the serving address for passive mode (passiveAddress) when bound to 0.0.0.0');
+    const idle = options.idleTimeoutMs ?? DEFAULT_FTP_IDLE_TIMEOUT_MS;
+    if (!(Number.isFinite(idle) && idle >= 0)) throw new FieldbootError(ErrorCode.BadOption, `FTP idle timeout ${idle} ms is not a duration`);
   }
 
   setMounts(mounts: readonly FtpMount[]): void {
@@ -121,7 +139,10 @@ export class FtpServer implements NetworkService {
       // ftp-srv's typings want its own FileSystem class; ours has the same methods and touches no disk path.
       resolve({ fs: fs as unknown as NonNullable<Parameters<typeof resolve>[0]['fs']> });
     });
-    (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => this.guardWrites(connection));
+    (ftp as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnection }) => {
+      this.guardWrites(connection);
+      this.watchIdle(connection);
+    });
     ftp.on('client-error', ({ connection, context, error }: { connection: FtpConnection; context: string; error: Error }) => {
       this.log.debug(`${clientOf(connection)}: ${context} error: ${error.message}`);
     });
@@ -144,6 +165,8 @@ export class FtpServer implements NetworkService {
   async stop(): Promise<void> {
     const ftp = this.ftp;
     this.ftp = null;
+    for (const t of this.idleChecks) clearInterval(t);
+    this.idleChecks.clear();
     if (!ftp) return;
     // Closing the control connections ends their data connections, which destroys the file streams.
     await ftp.close().catch((err: unknown) => this.log.debug(`close: ${err instanceof Error ? err.message : String(err)}`));
@@ -171,6 +194,65 @@ export class FtpServer implements NetworkService {
       }
       return original(command);
     };
+  }
+
+  /**
+   * Closes a control connection that has been quiet for the idle limit, with 421 (RFC 959 section 4.2).
+   * ftp-srv's own `timeout` option is a socket timeout on the control connection, which also fires during a
+   * long RETR: ftp-srv stops reading the control socket for the transfer, and a client says nothing there
+   * until it ends, so a 1 GB download at a modest rate would be cut. Here the clock runs only while no
+   * command is in progress (a RETR is in progress until its 226): it restarts on every byte the client sends
+   * and when a command finishes. A transfer is never cut for being slow; one whose client died ends when TCP
+   * gives up on the data connection, which ends the RETR and starts the clock. A RETR finishes (226) when its
+   * last byte is in the kernel's socket buffer: the client then has the limit to read the few MB still
+   * buffered, as with vsftpd, whose idle timer also starts at the 226.
+   */
+  private watchIdle(connection: FtpConnection): void {
+    const limit = this.options.idleTimeoutMs ?? DEFAULT_FTP_IDLE_TIMEOUT_MS;
+    const c = connection as unknown as ConnectionInternals;
+    const control = (connection as unknown as { commandSocket?: Socket }).commandSocket;
+    if (limit <= 0 || !control) return;
+    let lastActivity = Date.now();
+    let inFlight = 0;
+    control.on('data', () => {
+      lastActivity = Date.now();
+    });
+    // Chained after guardWrites: every command, refused or not, counts while it runs.
+    const handle = c.commands.handle.bind(c.commands);
+    c.commands.handle = (command: unknown) => {
+      inFlight++;
+      const done = () => {
+        inFlight--;
+        lastActivity = Date.now();
+      };
+      let result: unknown;
+      try {
+        result = handle(command);
+      } catch (err) {
+        done();
+        throw err;
+      }
+      Promise.resolve(result).then(done, done);
+      return result;
+    };
+    // A quarter of the limit between checks, at most 30 s: closed within 1.25 limits (1.1 for the default),
+    // and a connection costs one timer run every 30 s.
+    const every = Math.min(Math.max(Math.floor(limit / 4), 10), 30_000);
+    const seconds = Math.round(limit / 100) / 10;
+    const check: NodeJS.Timeout = setInterval(() => {
+      if (inFlight > 0 || Date.now() - lastActivity < limit || control.destroyed) return;
+      stopChecking();
+      this.log.info(`${clientOf(connection)}: no command for ${seconds} s, control connection closed (${FTP_REPLY_CLOSING})`);
+      c.close(FTP_REPLY_CLOSING, `Idle for ${seconds} seconds: closing control connection`).catch(() => control.destroy());
+    }, every);
+    // The interval's first run and the close event both come after this line.
+    const stopChecking = (): void => {
+      clearInterval(check);
+      this.idleChecks.delete(check);
+    };
+    check.unref();
+    this.idleChecks.add(check);
+    control.once('close', stopChecking);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Web mode's diagnostics download on loopback: POST /api/diagnostics with the token answers the zip as an
- * attachment (checked with the real unzip), without the token it is refused, and GET is not the route.
+ * attachment (checked with the real unzip), without the token it is refused, and GET is not the route. The
+ * web server hands its token to the backend as a known secret: pasted into free text, it leaves as a marker.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -27,6 +28,7 @@ test('web mode download: POST /api/diagnostics with the token answers the zip as
   const web = await startWebServer({ backend, token, staticDir });
   try {
     backend.emit({ type: 'lease', time: t0, action: 'ack', mac: '52:54:00:fb:00:09', ip: '192.168.77.109' });
+    backend.emit({ type: 'log', time: t0, level: 'info', subsystem: 'HOST', message: `link pasted: ${token} (${encodeURIComponent(token)})` });
     const origin = `http://127.0.0.1:${web.port}`;
     const refused = await fetch(`${origin}${API_DIAGNOSTICS_PATH}`, { method: 'POST' });
     assert.equal(refused.status, 401);
@@ -42,6 +44,9 @@ test('web mode download: POST /api/diagnostics with the token answers the zip as
     assert.match(execFileSync('unzip', ['-t', file], { encoding: 'utf8' }), /No errors detected/);
     assert.match(execFileSync('unzip', ['-p', file, 'log.txt'], { encoding: 'utf8' }), /52:54:00:fb:00:09 lease ack 192\.168\.77\.109/);
     assert.ok(!zip.includes(Buffer.from(token)), 'the token is not in the zip');
+    const log = execFileSync('unzip', ['-p', file, 'log.txt'], { encoding: 'utf8' });
+    assert.ok(!log.includes(token) && !log.includes(encodeURIComponent(token)), log);
+    assert.match(log, /link pasted: \[removed: web UI token\]/);
   } finally {
     await web.close();
     await backend.dispose();

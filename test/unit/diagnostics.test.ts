@@ -3,11 +3,15 @@
  * batched pushes), the MAC filter in any format, the service cards' states, the dashboard store's merge and
  * filters, and the whole export through the real AppController: a saved profile with a root password, an
  * admin password and a BMC password, log lines carrying a token and the hash, and then `unzip -t` / `unzip -p`
- * on the zip it writes, with none of the secrets anywhere in its bytes or in any file unpacked from it.
+ * on the zip it writes, with none of the secrets anywhere in its bytes or in any file unpacked from it. Known
+ * secret values (typed passwords, hashes, BMC passwords, the web token) planted in free text nothing marks as
+ * secret (a log line, a client record's failure text, an error message, a raw state file, a profile name)
+ * are gone from every file too, also URL-encoded, JSON-escaped and as HTTP Basic credentials, and a marker
+ * says what was there.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -18,7 +22,8 @@ import { serviceOfError, serviceStatuses } from '../../shared/diagnostics-servic
 import type { EngineEvent } from '../../shared/model/engine-event';
 import { AppController } from '../../electron/engine-host/app-controller';
 import { DiagnosticsLog, Ring } from '../../electron/engine-host/diagnostics-log';
-import { REDACTED, Redactor } from '../../electron/engine-host/diagnostics-redact';
+import { REDACTED, Redactor, removedMarker, secretForms } from '../../electron/engine-host/diagnostics-redact';
+import { buildDiagnostics, profileSecrets } from '../../electron/engine-host/diagnostics-export';
 import { EngineHost } from '../../electron/engine-host/engine-host';
 import { filterLines, mergeLines } from '../../renderer/src/features/dashboard/log-store';
 import { labGate } from './../helpers/requirements';
@@ -52,6 +57,115 @@ test('Redactor: secret keys go whatever their type, flags and nulls stay, crypt 
   assert.ok(!line.includes('hunter22') && !line.includes('abcdefghijkl0123') && !line.includes('BmcPw-9931'), line);
   assert.match(line, /"hasPassword": true/, 'a flag after a secret-looking key is not a secret');
   assert.ok(!r.secrets().includes('true'));
+});
+
+test('Redactor: known secrets go from free text with a marker naming them, in their common encodings', () => {
+  const BMC = 'p@ss w/rd:"x"&9';
+  const TOKEN = 'a3f09c1e77d24b6a9e0f5c3d2b1a0987';
+  const r = new Redactor([
+    { what: 'BMC password (10.0.0.5:623)', value: BMC, user: 'ADMIN' },
+    { what: 'web UI token', value: TOKEN },
+    { what: 'BMC PIN', value: '4711' },
+    { what: 'too short', value: 'abc' },
+    { what: 'root password (profile lab)', value: 'password' },
+  ]);
+  const basic = Buffer.from(`ADMIN:${BMC}`).toString('base64');
+  const text = [
+    `hostname set to ${BMC}`,
+    `GET /api?x=${encodeURIComponent(BMC)} and ${encodeURIComponent(BMC).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`,
+    `json ${JSON.stringify({ note: BMC })}`,
+    `header ${basic}`,
+    `open ${TOKEN} now; b64 ${Buffer.from(TOKEN).toString('base64')}`,
+    `pin 4711, port 647112, bytes 14711`,
+    'abc stays, and so does Basic authentication',
+    'the root pw is password',
+  ].join('\n');
+  const out = r.text(text);
+  for (const form of secretForms({ what: '', value: BMC, user: 'ADMIN' })) assert.ok(!out.includes(form), `${form} is gone: ${out}`);
+  assert.ok(!out.includes(TOKEN) && !out.includes(Buffer.from(TOKEN).toString('base64')), out);
+  const marker = removedMarker('BMC password (10.0.0.5:623)');
+  assert.equal(marker, '[removed: BMC password (10.0.0.5:623)]');
+  assert.match(out, /^hostname set to \[removed: BMC password \(10\.0\.0\.5:623\)\]$/m);
+  assert.equal(out.split(marker).length - 1, 5, 'raw, URL-encoded twice, JSON-escaped, HTTP Basic');
+  assert.match(out, /^json \{"note":"\[removed: BMC password \(10\.0\.0\.5:623\)\]"\}$/m, 'the JSON stays JSON');
+  assert.match(out, /open \[removed: web UI token\] now; b64 \[removed: web UI token\]/);
+  assert.match(out, /^pin \[removed: BMC PIN\], port 647112, bytes 14711$/m, 'a PIN goes, longer numbers holding it stay');
+  assert.match(out, /abc stays, and so does Basic authentication/, 'too short to scrub; prose after "Basic" is not a credential');
+  assert.match(out, /^the root pw is \[removed: root password \(profile lab\)\]$/m, 'a secret equal to a word of the marker: the marker is not scrubbed again');
+  assert.equal(r.leaks(out), false);
+  assert.equal(r.leaks(`x ${encodeURIComponent(BMC)}`), true);
+  // Patterns for credentials nobody named.
+  const p = new Redactor().text('mirror http://mirror:S3cretMirror@10.0.0.9/debian; Authorization: Basic ' + Buffer.from('u:unknownPw99').toString('base64'));
+  assert.ok(!p.includes('S3cretMirror') && !p.includes('unknownPw99'), p);
+  assert.match(p, /http:\/\/mirror:\[removed\]@10\.0\.0\.9/);
+});
+
+test('profileSecrets: the hashes and URL passwords of a profile, named', () => {
+  const p: Profile = structuredClone(DEFAULT_PROFILE);
+  p.accounts.rootPasswordHash = HASH;
+  p.accounts.users = [{ name: 'admin', passwordHash: '$6$abcdefgh$zyxwvutsrqponmlkjihgfedcba0123456789', groups: [], sudo: true, sshKeys: [] }];
+  const secrets = profileSecrets({ ...p, repos: [{ url: 'http://me:pa%40ss@mirror/x' }] }, 'lab');
+  assert.deepEqual(
+    secrets.map((s) => [s.what, s.value]),
+    [
+      ['root password hash (profile lab)', HASH],
+      ['password hash of admin (profile lab)', '$6$abcdefgh$zyxwvutsrqponmlkjihgfedcba0123456789'],
+      ['password in a URL (profile lab)', 'pa%40ss'],
+      ['password in a URL (profile lab)', 'pa@ss'],
+    ],
+  );
+  assert.ok(secretForms(secrets[0]!).includes(HASH.split('$').at(-1)!), "a hash's digest alone goes too");
+});
+
+test('buildDiagnostics: a known secret planted in free text of several files is in none of them, a marker is', (t) => {
+  if (!labGate(t, { commands: ['unzip'] })) return;
+  const PW = 'Typed-Into-Hostname-5521';
+  const BMC = 'Bmc&Pw=77 !';
+  const mac = '52:54:00:fb:00:11';
+  const line = (seq: number, message: string): LogLine => ({ seq, time: t0, level: 'info', tag: 'HOST', message });
+  const bundle = buildDiagnostics({
+    log: {
+      lines: [line(1, `hostname ${PW} set for ${mac}`), line(2, `redfish 10.0.0.5: HTTP 401 for ${encodeURIComponent(BMC)}`), line(3, `sent ${Buffer.from(`root:${BMC}`).toString('base64')}`)],
+      counters: emptyCounters(),
+    },
+    events: [{ type: 'error', time: t0, subsystem: 'HTTP', error: { code: 'bad-option' as never, message: `cannot resolve host ${PW}`, hint: 'check the name' } }],
+    state: { ...IDLE_STATE, phase: 'failed', error: { code: 'bad-option' as never, message: `BMC said: wrong password ${BMC}`, hint: 'retype it' } },
+    config: null,
+    profileText: null,
+    profiles: [{ name: PW, text: JSON.stringify({ name: 'x', hostname: PW }) }],
+    stateFiles: { 'clients.json': `{"clients":[{"mac":"${mac}","hostname":"${PW}"}]}` },
+    clients: [{ mac, hostname: PW, log: [{ text: `Install failed: could not log in with ${JSON.stringify(BMC).slice(1, -1)}` }] }],
+    preflight: null,
+    images: { error: { message: `ISO ${PW}.iso unreadable` } },
+    bmcs: [{ id: '10.0.0.5:443', user: 'root', lastError: `401 for root/${BMC}` }],
+    versions: { fieldboot: 'test' },
+    knownSecrets: [
+      { what: 'root password (profile lab)', value: PW },
+      { what: 'BMC password (10.0.0.5:443)', value: BMC, user: 'root' },
+    ],
+  });
+  const file = join(work, 'planted.zip');
+  writeFileSync(file, bundle.zip);
+  assert.match(execFileSync('unzip', ['-t', file], { encoding: 'utf8' }), /No errors detected/);
+  assert.ok(!bundle.files.some((f) => f.includes(PW)), `no file is named after the secret: ${bundle.files.join(', ')}`);
+  const texts = Object.fromEntries(bundle.files.map((f) => [f, execFileSync('unzip', ['-p', file, f], { encoding: 'utf8' })]));
+  const forms = [...secretForms({ what: '', value: PW }), ...secretForms({ what: '', value: BMC, user: 'root' })];
+  for (const form of forms) {
+    assert.ok(!bundle.zip.includes(Buffer.from(form)), `"${form}" is not in the zip's bytes`);
+    for (const [name, text] of Object.entries(texts)) assert.ok(!text.includes(form), `"${form}" is not in ${name}: ${text}`);
+  }
+  const pwMarker = '[removed: root password (profile lab)]';
+  const bmcMarker = '[removed: BMC password (10.0.0.5:443)]';
+  assert.ok(texts['log.txt']!.includes(`hostname ${pwMarker} set for ${mac}`), texts['log.txt']);
+  assert.ok(texts['log.txt']!.includes(`HTTP 401 for ${bmcMarker}`) && texts['log.txt']!.includes(`sent ${bmcMarker}`), texts['log.txt']);
+  assert.ok(texts['events.jsonl']!.includes(`cannot resolve host ${pwMarker}`));
+  assert.ok(texts['serving-state.json']!.includes(`wrong password ${bmcMarker}`));
+  assert.equal((JSON.parse(texts['clients-now.json']!) as { hostname: string }[])[0]!.hostname, pwMarker, 'the JSON still parses');
+  assert.ok(texts['clients-now.json']!.includes(`could not log in with ${bmcMarker}`));
+  assert.ok(texts['clients.json']!.includes(pwMarker));
+  assert.ok(texts['images.json']!.includes(`ISO ${pwMarker}.iso`));
+  assert.ok(texts['bmcs.json']!.includes(`401 for root/${bmcMarker}`));
+  assert.ok(texts['README.txt']!.includes('[removed: <what>]'), 'the README says what the markers mean');
 });
 
 test('Ring keeps the newest N in order', () => {
@@ -181,6 +295,20 @@ test('export through the AppController: unzip -t passes, the parts are there, an
     host.emit('event', { type: 'lease', time: t0, action: 'ack', mac, ip: '192.168.77.107' });
     host.emit('log', { type: 'log', level: 'debug', subsystem: 'HTTP', message: `192.168.77.107 GET /answer?token=${TOKEN}: 200` });
     host.emit('log', { type: 'log', level: 'warn', subsystem: 'ENGINE', message: `profile root hash ${rootHash} (should never be logged)` });
+    // Free text nothing marks as secret: a typed password in a hostname line, a BMC password quoted by an
+    // error and in an Authorization value, a client's failure text, and the web token the web server hands over.
+    const WEB_TOKEN = 'f00dfeed0123456789abcdef00112233';
+    controller.noteSecret('web UI token', WEB_TOKEN);
+    const BMC2_PW = 'p@ss w/rd:"x"&9';
+    await controller.addBmc({ host: '192.168.77.51', user: 'root', password: BMC2_PW });
+    const basic = Buffer.from(`root:${BMC2_PW}`).toString('base64');
+    host.emit('log', { type: 'log', level: 'info', subsystem: 'HOST', message: `hostname field set to ${ROOT_PW}` });
+    host.emit('log', { type: 'log', level: 'warn', subsystem: 'HOST', message: `redfish 192.168.77.51: 401 for ${basic} (${encodeURIComponent(BMC2_PW)})` });
+    host.emit('log', { type: 'log', level: 'info', subsystem: 'HOST', message: `link pasted: ${WEB_TOKEN}` });
+    host.emit('event', { type: 'error', time: t0, subsystem: 'HTTP', error: { code: 'bad-option' as never, message: `BMC 192.168.77.50 rejected ADMIN/${BMC_PW}`, hint: 'retype it' } });
+    host.emit('event', { type: 'stage', time: t0, mac, stage: 'failed', source: 'installer', message: `user admin password ${ADMIN_PW} rejected` });
+    for (let i = 0; i < 100 && !(await controller.listClients()).some((c) => JSON.stringify(c).includes('rejected')); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await controller.listClients()).some((c) => JSON.stringify(c).includes(ADMIN_PW)), "the client record holds the password in its failure text (what the zip must scrub)");
     const snap = await controller.getLogSnapshot();
     assert.equal(snap.lines.find((l) => l.tag === 'HTTP')?.mac, mac, 'the HTTP line got its MAC from the lease');
     assert.equal(snap.lines.find((l) => l.tag === 'HTTP')?.level, 'debug', 'debug lines are kept');
@@ -194,14 +322,19 @@ test('export through the AppController: unzip -t passes, the parts are there, an
     const zip = readFileSync(result.savedTo!);
     assert.equal(zip.length, result.bytes);
     assert.match(execFileSync('unzip', ['-t', result.savedTo!], { encoding: 'utf8' }), /No errors detected/);
-    const secrets = [ROOT_PW, ADMIN_PW, BMC_PW, TOKEN, rootHash, adminHash, rootHash.split('$')[2]!];
+    const secrets = [ROOT_PW, ADMIN_PW, BMC_PW, TOKEN, rootHash, adminHash, rootHash.split('$')[2]!, WEB_TOKEN, BMC2_PW, basic, encodeURIComponent(BMC2_PW), JSON.stringify(BMC2_PW).slice(1, -1)];
     const files = Object.fromEntries(result.files.map((f) => [f, execFileSync('unzip', ['-p', result.savedTo!, f], { encoding: 'utf8' })]));
     for (const s of secrets) {
       assert.ok(!zip.includes(Buffer.from(s)), `"${s.slice(0, 12)}…" is not in the zip's bytes`);
       for (const [name, text] of Object.entries(files)) assert.ok(!text.includes(s), `"${s.slice(0, 12)}…" is not in ${name}`);
     }
     assert.match(files['log.txt']!, /DEBUG HTTP\s+52:54:00:fb:00:07 192\.168\.77\.107 GET \/answer\?token=\[removed\]/);
-    assert.match(files['log.txt']!, /profile root hash \[removed\]/);
+    assert.match(files['log.txt']!, /profile root hash \[removed: root password hash \(profile lab\)\]/);
+    assert.match(files['log.txt']!, /hostname field set to \[removed: root password \(profile lab\)\]/);
+    assert.match(files['log.txt']!, /401 for \[removed: BMC password \(192\.168\.77\.51\)\] \(\[removed: BMC password \(192\.168\.77\.51\)\]\)/);
+    assert.match(files['log.txt']!, /link pasted: \[removed: web UI token\]/);
+    assert.match(files['events.jsonl']!, /rejected ADMIN\/\[removed: BMC password \(192\.168\.77\.50\)\]/);
+    assert.match(files['clients-now.json']!, /user admin password \[removed: password of admin \(profile lab\)\] rejected/);
     const profile = JSON.parse(files['profiles/lab.json']!) as Profile;
     assert.equal(profile.accounts.rootPasswordHash, REDACTED);
     assert.equal(profile.name, 'lab', 'the rest of the profile is there');
@@ -212,6 +345,20 @@ test('export through the AppController: unzip -t passes, the parts are there, an
     assert.equal(versions.node, process.versions.node);
     assert.match(versions.os ?? '', /\S/);
     assert.equal(JSON.parse(files['events.jsonl']!.trim().split('\n')[0]!).type, 'lease');
+
+    // A restarted app knows no typed password: the stored ones still go, the BMC's opened from the vault.
+    const host2 = new EngineHost();
+    const later = new AppController({ baseConfig: { stateDir }, host: host2, listInterfaces: async () => [] });
+    try {
+      host2.emit('log', { type: 'log', level: 'warn', subsystem: 'HOST', message: `BMC said ${BMC_PW} / ${BMC2_PW}; hash ${adminHash.split('$').at(-1)!}` });
+      await later.getLogSnapshot();
+      const again = await later.exportDiagnostics();
+      const log = execFileSync('unzip', ['-p', again.savedTo!, 'log.txt'], { encoding: 'utf8' });
+      assert.ok(![BMC_PW, BMC2_PW, adminHash.split('$').at(-1)!].some((x) => log.includes(x)), log);
+      assert.match(log, /BMC said \[removed: BMC password \(192\.168\.77\.50:\d+\)\] \/ \[removed: BMC password \(192\.168\.77\.51:\d+\)\]; hash \[removed: password hash of admin \(profile lab\)\]/);
+    } finally {
+      await later.dispose();
+    }
   } finally {
     await controller.dispose();
   }

@@ -90,6 +90,9 @@ test('web mode: a start waiting on the password prompt shows it with Cancel; Can
     assert.match((await page.getByTestId('serving-detail').textContent()) ?? '', /^Waiting for you to answer the system password prompt \(pkexec\); FieldBoot gives up at \d{2}:\d{2}:\d{2}\.$/);
     assert.equal(await button.textContent(), 'Cancel');
     assert.equal(await button.isEnabled(), true, 'Cancel works while the Start request is in flight');
+    // The page shows the wait as soon as the launcher is spawned; the stand-in records its pid only once node has
+    // started in it, which takes a while on a loaded machine.
+    for (let i = 0; i < 100 && pids().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const first = pids()[0];
     assert.ok(first && alive(first), 'the prompt is up');
     mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -1,12 +1,17 @@
 /**
  * Shared by the engine lifecycle and elevation tests: the engine and the stand-in hosts they start
  * (engine-host-fixture.ts, engine-elevation-host.ts), and the checks they make on those processes and on
- * the ports the engine serves on loopback.
+ * the ports the engine serves on loopback; for the password-prompt tests, a stand-in pkexec that never
+ * answers and the facts of a user who must be asked.
  */
 import { spawn, type ChildProcess, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { defaultEngineCommand } from '../../electron/engine-host/engine-host';
+import type { PrivilegeFacts } from '../../electron/engine/net/preflight';
+import { InterfaceKind, type NetworkInterfaceInfo } from '../../shared/model/network';
 
 /** Is process `pid` still there (signal 0)? */
 export function alive(pid: number): boolean {
@@ -97,3 +102,42 @@ export function hostReport<T>(proc: ChildProcess, timeoutMs: number): Promise<T>
     setTimeout(() => reject(new Error(`host did not report within ${timeoutMs} ms${tail()}`)), timeoutMs).unref();
   });
 }
+
+/**
+ * A stand-in pkexec in `dir` that never answers: it writes `dir`/pid-<its pid>, then waits for ever, as pkexec
+ * does while its dialog is open (`stubborn`: it ignores SIGTERM too). `path` is a shell wrapper that `exec`s
+ * node, so the pid recorded is the one EngineHost spawned. `pids()`: the launchers started so far, in no order;
+ * `kill()`: SIGKILL to those still running.
+ */
+export function standInPkexec(dir: string, opts: { stubborn?: boolean } = {}): { path: string; pids(): number[]; kill(): void } {
+  const script = join(dir, 'fake-pkexec.cjs');
+  writeFileSync(
+    script,
+    [
+      "const fs = require('fs');",
+      `fs.writeFileSync(${JSON.stringify(join(dir, 'pid-'))} + process.pid, '');`,
+      opts.stubborn ? "process.on('SIGTERM', () => {});" : '',
+      'setInterval(() => {}, 1 << 30);',
+    ].join('\n'),
+  );
+  const path = join(dir, 'pkexec');
+  writeFileSync(path, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)} "$@"\n`);
+  chmodSync(path, 0o755);
+  const pids = () =>
+    readdirSync(dir)
+      .filter((f) => f.startsWith('pid-'))
+      .map((f) => Number(f.slice(4)));
+  return {
+    path,
+    pids,
+    kill: () => {
+      for (const pid of pids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    },
+  };
+}
+
+/** A plain Linux user for whom every port is privileged (ip_unprivileged_port_start 65535): each start asks for the password, as on port 69. */
+export const PROMPTED_USER: PrivilegeFacts = { platform: 'linux', uid: 1000, capEff: 0n, unprivilegedPortStart: 65535 };
+
+/** The loopback interface, as listInterfaces reports it. */
+export const LOOPBACK: NetworkInterfaceInfo = { name: 'lo', mac: null, kind: InterfaceKind.Loopback, linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] };

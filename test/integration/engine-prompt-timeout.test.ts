@@ -7,29 +7,19 @@
  * prompt is open cancels the start at once and leaves the app idle, not failed.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AppController } from '../../electron/engine-host/app-controller';
 import { EngineElevation, explainPkexecTimeout, pkexecLaunch } from '../../electron/engine-host/engine-elevation';
 import { EngineHost, LAUNCHER_KILL_GRACE_MS, PROMPT_TIMEOUT_MS, defaultEngineCommand, type EngineLaunchPlan } from '../../electron/engine-host/engine-host';
-import type { PrivilegeFacts } from '../../electron/engine/net/preflight';
 import type { ServingState } from '../../shared/api/fieldboot-api';
 import { ErrorCode, FieldbootError, type ErrorInfo } from '../../shared/errors';
-import { InterfaceKind, type NetworkInterfaceInfo } from '../../shared/model/network';
+import { LOOPBACK, PROMPTED_USER, alive, standInPkexec } from '../helpers/engine-processes';
 
 const WAIT_MS = 1500;
 const PROMPT_WORDS = /^The administrator password prompt was not answered within 2 seconds, so FieldBoot closed it and the network engine did not start\.$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor<T>(what: string, fn: () => T | null | undefined | false, ms = 15_000): Promise<T> {
   const t0 = Date.now();
@@ -41,35 +31,16 @@ async function waitFor<T>(what: string, fn: () => T | null | undefined | false, 
   }
 }
 
-/**
- * A pkexec that never answers: writes a pid-<pid> file, then sleeps. `stubborn`: it ignores SIGTERM too.
- * A shell wrapper `exec`s node, so the pid recorded is the one EngineHost spawned.
- */
+/** A pkexec that never answers (standInPkexec) in a temp dir of its own. `stubborn`: it ignores SIGTERM too. */
 function silentPkexec(stubborn: boolean): { dir: string; path: string; pids: () => number[]; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'fb-prompt-'));
-  const script = join(dir, 'fake-pkexec.cjs');
-  writeFileSync(
-    script,
-    [
-      "const fs = require('fs');",
-      `fs.writeFileSync(${JSON.stringify(join(dir, 'pid-'))} + process.pid, '');`,
-      stubborn ? "process.on('SIGTERM', () => {});" : '',
-      'setInterval(() => {}, 1 << 30);',
-    ].join('\n'),
-  );
-  const path = join(dir, 'pkexec');
-  writeFileSync(path, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)} "$@"\n`);
-  chmodSync(path, 0o755);
-  const pids = () =>
-    readdirSync(dir)
-      .filter((f) => f.startsWith('pid-'))
-      .map((f) => Number(f.slice(4)));
+  const fake = standInPkexec(dir, { stubborn });
   return {
     dir,
-    path,
-    pids,
+    path: fake.path,
+    pids: fake.pids,
     cleanup: () => {
-      for (const pid of pids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      fake.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -149,9 +120,7 @@ test('EngineHost, socket transport (the macOS and Windows prompts): the same wai
   }
 });
 
-// The test's ports are free high ones made privileged for this "user" (as in engine-elevation-controller.test.ts).
-const user: PrivilegeFacts = { platform: 'linux', uid: 1000, capEff: 0n, unprivilegedPortStart: 65535 };
-const lo: NetworkInterfaceInfo = { name: 'lo', mac: null, kind: InterfaceKind.Loopback, linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] };
+// The test's ports are free high ones made privileged for this "user" (PROMPTED_USER, as in engine-elevation-controller.test.ts).
 
 function controllerWithSilentPrompt() {
   const fake = silentPkexec(false);
@@ -160,10 +129,10 @@ function controllerWithSilentPrompt() {
   const controller = new AppController({
     baseConfig: { stateDir, httpPort: 18083, tftpPort: 16972, ftp: false },
     host: new EngineHost(),
-    listInterfaces: async () => [lo],
+    listInterfaces: async () => [LOOPBACK],
     elevation: new EngineElevation({
       platform: 'linux',
-      facts: () => user,
+      facts: () => PROMPTED_USER,
       launch: () => {
         prompts++;
         return silentPlan(fake.path);

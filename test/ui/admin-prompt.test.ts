@@ -9,7 +9,7 @@
  * The renderer bundle is dist/renderer (the ui tier builds it), or FIELDBOOT_RENDERER_DIR.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,66 +17,40 @@ import { test } from 'node:test';
 import { AppController } from '../../electron/engine-host/app-controller';
 import { EngineElevation, pkexecLaunch } from '../../electron/engine-host/engine-elevation';
 import { EngineHost, defaultEngineCommand, type EngineLaunchPlan } from '../../electron/engine-host/engine-host';
-import { createToken, startWebServer, type WebServer } from '../../electron/engine-host/web-server';
-import type { PrivilegeFacts } from '../../electron/engine/net/preflight';
-import { InterfaceKind, type NetworkInterfaceInfo } from '../../shared/model/network';
+import { LOOPBACK, PROMPTED_USER, alive, standInPkexec } from '../helpers/engine-processes';
 import { labGate } from '../helpers/requirements';
-import { CHROMIUM_PATH, openUiBrowser, type UiBrowser } from '../helpers/web-ui';
+import { CHROMIUM_PATH, openUiOnBackend, rendererDirOrSkip, type BackendUi } from '../helpers/web-ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT_DIR = join(ROOT, 'test-results', 'ui');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Ports above ip_unprivileged_port_start are privileged for this "user", so every start asks (as on port 69).
-const user: PrivilegeFacts = { platform: 'linux', uid: 1000, capEff: 0n, unprivilegedPortStart: 65535 };
-const lo: NetworkInterfaceInfo = { name: 'lo', mac: null, kind: InterfaceKind.Loopback, linkUp: true, speedMbps: null, mtu: 65536, ipv4: [{ address: '127.0.0.1', prefix: 8 }] };
-
 test('web mode: a start waiting on the password prompt shows it with Cancel; Cancel ends idle; a prompt left open fails in plain words', { timeout: 120_000 }, async (t) => {
   if (!labGate(t, { commands: [CHROMIUM_PATH] })) return;
-  const staticDir = process.env.FIELDBOOT_RENDERER_DIR ?? join(ROOT, 'dist', 'renderer');
-  if (!existsSync(join(staticDir, 'index.html'))) {
-    t.skip(`no renderer build in ${staticDir} (npm run build:renderer, or run the ui tier)`);
-    return;
-  }
+  const staticDir = rendererDirOrSkip(t);
+  if (!staticDir) return;
   const work = mkdtempSync(join(tmpdir(), 'fb-ui-prompt-'));
   const stateDir = join(work, 'state');
   mkdirSync(stateDir);
   // The stand-in pkexec: records its pid (pid-<n>), then waits for ever like pkexec with its dialog open.
-  const script = join(work, 'fake-pkexec.cjs');
-  writeFileSync(script, `require('fs').writeFileSync(${JSON.stringify(join(work, 'pid-'))} + process.pid, '');\nsetInterval(() => {}, 1 << 30);\n`);
-  const pkexec = join(work, 'pkexec');
-  writeFileSync(pkexec, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)} "$@"\n`);
-  chmodSync(pkexec, 0o755);
-  const pids = () =>
-    readdirSync(work)
-      .filter((f) => f.startsWith('pid-'))
-      .map((f) => Number(f.slice(4)));
+  const fake = standInPkexec(work);
+  const pids = fake.pids;
 
   // Long enough to press Cancel first; then short, to see the timeout.
   let waitMs = 60_000;
   const plan = (): EngineLaunchPlan => {
-    const real = pkexecLaunch(defaultEngineCommand(), { pkexec, env: {} });
+    const real = pkexecLaunch(defaultEngineCommand(), { pkexec: fake.path, env: {} });
     return Object.defineProperty({ ...real }, 'connectTimeoutMs', { get: () => waitMs, enumerable: true });
   };
+  // Ports above ip_unprivileged_port_start are privileged for this "user" (PROMPTED_USER), so every start asks (as on port 69).
   const controller = new AppController({
     baseConfig: { stateDir, httpPort: 18084, tftpPort: 16973, ftp: false },
     host: new EngineHost(),
-    listInterfaces: async () => [lo],
-    elevation: new EngineElevation({ platform: 'linux', facts: () => user, launch: plan }),
+    listInterfaces: async () => [LOOPBACK],
+    elevation: new EngineElevation({ platform: 'linux', facts: () => PROMPTED_USER, launch: plan }),
   });
-  let server: WebServer | null = null;
-  let ui: UiBrowser | null = null;
+  let ui: BackendUi | null = null;
   try {
-    server = await startWebServer({ backend: controller, port: 0, token: createToken(), staticDir });
-    ui = await openUiBrowser(server.url, work);
+    ui = await openUiOnBackend(controller, staticDir, work);
     const { page, pageErrors } = ui;
     const row = page.locator('[data-testid="interface-row"][data-name="lo"]');
     await row.waitFor({ timeout: 15_000 });
@@ -121,10 +95,9 @@ test('web mode: a start waiting on the password prompt shows it with Cancel; Can
     assert.equal(alive(second), false, 'nothing left running');
     assert.deepEqual(pageErrors, []);
   } finally {
-    await ui?.context.close().catch(() => undefined);
-    await server?.close();
+    await ui?.close();
     await controller.dispose();
-    for (const pid of pids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    fake.kill();
     rmSync(work, { recursive: true, force: true });
   }
 });

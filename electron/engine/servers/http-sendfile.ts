@@ -9,9 +9,8 @@
  * keeps its read/write copy loop, which serves the same bytes.
  */
 import type { Socket } from 'node:net';
-import { getSystemErrorName } from 'node:util';
 import type { FileSpan } from '../files/file-source';
-import { loadLinuxAddon, type AddonLoad } from './native-addon';
+import { errnoName, loadLinuxAddon, type AddonLoad } from './native-addon';
 
 /** Set to "0" to force the read/write copy path (tests, comparisons, a misbehaving kernel). */
 export const HTTP_SENDFILE_ENV = 'FIELDBOOT_HTTP_SENDFILE';
@@ -122,12 +121,4 @@ export function sendSpans(z: ZeroCopySend): Promise<ZeroCopyResult> {
     if (z.socket.destroyed) z.addon.cancel(job);
     timer = setInterval(() => report(z.addon.sent(job)), z.progressMs);
   });
-}
-
-function errnoName(errno: number): string {
-  try {
-    return getSystemErrorName(-errno);
-  } catch {
-    return `errno ${errno}`;
-  }
 }

@@ -4,6 +4,7 @@
  * JavaScript path; `why` says which, for the log.
  */
 import { createRequire } from 'node:module';
+import { getSystemErrorName } from 'node:util';
 
 export type AddonLoad<T> = { addon: T; why?: undefined } | { addon: null; why: string };
 
@@ -16,5 +17,14 @@ export function loadLinuxAddon<T>(pkg: string, purpose: string, functions: reado
     return { addon: addon as T };
   } catch (err) {
     return { addon: null, why: `the ${pkg} addon is unavailable (${(err as Error).message.split('\n')[0] ?? ''})` };
+  }
+}
+
+/** The name of a positive errno an addon reports ("ETIMEDOUT"), or "errno N" for one Node does not know. */
+export function errnoName(errno: number): string {
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `errno ${errno}`;
   }
 }

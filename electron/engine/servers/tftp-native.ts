@@ -10,12 +10,11 @@
  * ISO). It owns its socket (the transfer's TID) and duplicates of the file descriptor; this class turns its
  * counters into the same file events and log lines as the JavaScript transfer.
  */
-import { getSystemErrorName } from 'node:util';
 import type { FileEvent } from '../../../shared/model/engine-event';
 import type { OpenFile } from '../files/file-source';
 import { encodeTftpPacket } from '../protocol/tftp/tftp-packet';
 import { TftpOpcode } from '../protocol/tftp/tftp-constants';
-import { loadLinuxAddon, type AddonLoad } from './native-addon';
+import { errnoName, loadLinuxAddon, type AddonLoad } from './native-addon';
 import { flattenSpans } from './http-sendfile';
 import { TFTP_PROGRESS_INTERVAL_MS, tftpFileEvent, type TftpTransferHandle, type TftpTransferParams, type TftpTransferStats } from './tftp-transfer';
 
@@ -82,7 +81,6 @@ export class NativeLockstepTransfer implements TftpTransferHandle {
   private timer: NodeJS.Timeout | null = null;
   private readonly startedAt = performance.now();
   private readonly clientLabel: string;
-  private final: TftpTransferStats | null = null;
   private acked = 0;
 
   constructor(
@@ -122,8 +120,8 @@ export class NativeLockstepTransfer implements TftpTransferHandle {
     return this.job ? this.p.addon.port(this.job) : 0;
   }
 
+  /** The addon's counters (they stay readable after the end). */
   get stats(): TftpTransferStats {
-    if (this.final) return this.final;
     if (!this.job) return { dataSent: 0, retransmits: 0, gsoSends: 0 };
     const [, dataSent, retransmits] = this.p.addon.stats(this.job);
     return { dataSent, retransmits, gsoSends: 0 };
@@ -145,12 +143,7 @@ export class NativeLockstepTransfer implements TftpTransferHandle {
   private onDone(errno: number, detail: string): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const job = this.job;
-    if (job) {
-      const [acked, dataSent, retransmits] = this.p.addon.stats(job);
-      this.acked = acked;
-      this.final = { dataSent, retransmits, gsoSends: 0 };
-    }
+    if (this.job) this.acked = this.p.addon.stats(this.job)[0];
     this.finished = true;
     const durationMs = performance.now() - this.startedAt;
     if (errno === 0) {
@@ -171,13 +164,5 @@ export class NativeLockstepTransfer implements TftpTransferHandle {
 
   private event(action: FileEvent['action'], extra: Partial<FileEvent>): void {
     this.p.emit(tftpFileEvent(action, { client: this.clientLabel, path: this.p.path, size: this.p.file.size, bytes: this.acked, startedAt: this.startedAt }, extra));
-  }
-}
-
-function errnoName(errno: number): string {
-  try {
-    return getSystemErrorName(-errno);
-  } catch {
-    return `errno ${errno}`;
   }
 }

@@ -10,11 +10,11 @@ import { nowIso, type ServiceInfo } from '../../../shared/model/engine-event';
 import type { FileSource, OpenFile } from '../files/file-source';
 import { createLog, type Log } from '../log';
 import { TFTP_WELL_KNOWN_PORT, TftpErrorCode, TftpMode, TftpOpcode } from '../protocol/tftp/tftp-constants';
-import { isNegotiationRefusal, negotiateReadOptions, type TftpNegotiated } from '../protocol/tftp/tftp-options';
+import { isNegotiationRefusal, negotiateReadOptions } from '../protocol/tftp/tftp-options';
 import { decodeTftpPacket, encodeTftpPacket, TftpDecodeError, type TftpPacket, type TftpRequestPacket } from '../protocol/tftp/tftp-packet';
 import { listenError } from './listen-error';
 import type { NetworkService, ServiceContext } from './network-service';
-import { loadTftpNative, nativeSpansOf, NativeLockstepTransfer, tftpNativeDisabledByEnv } from './tftp-native';
+import { loadTftpNative, nativeSpansOf, NativeLockstepTransfer, tftpNativeDisabledByEnv, type NativeTransferParams } from './tftp-native';
 import { readChunkBytesFor, TftpTransfer, type TftpTransferHandle } from './tftp-transfer';
 
 export const DEFAULT_TFTP_PORT = TFTP_WELL_KNOWN_PORT;
@@ -54,6 +54,9 @@ export interface TftpServerOptions {
    */
   nativeLockstep?: boolean;
 }
+
+/** The parameters both transfer kinds share. */
+type TransferCommon = Omit<NativeTransferParams, 'addon' | 'bindAddress'>;
 
 export class TftpServer implements NetworkService {
   private readonly log: Log;
@@ -208,28 +211,26 @@ export class TftpServer implements NetworkService {
         this.emitRefusal(rinfo, req.filename, negotiated.message);
         return;
       }
-      const readChunkBytes = readChunkBytesFor(this.transfers.size - 1); // this request holds a slot already
-      const timeoutMs = negotiated.timeoutMs ?? this.timeoutMs;
-      let transfer: TftpTransferHandle | null = this.startNative(rinfo, file, req.filename, negotiated, timeoutMs, readChunkBytes);
+      // What either kind of transfer takes; the JavaScript one adds its socket, the native one its addon.
+      const common: TransferCommon = {
+        client: { address: rinfo.address, port: rinfo.port },
+        file,
+        path: req.filename,
+        negotiated,
+        timeoutMs: negotiated.timeoutMs ?? this.timeoutMs,
+        retries: this.retries,
+        readChunkBytes: readChunkBytesFor(this.transfers.size - 1), // this request holds a slot already
+        log: this.log,
+        emit: (e) => this.ctx.emit(e),
+      };
+      let transfer: TftpTransferHandle | null = this.startNative(common);
       if (!transfer) {
         const socket = await this.openTransferSocket(rinfo);
         if (this.stopping) {
           socket.close();
           return;
         }
-        transfer = new TftpTransfer({
-          socket,
-          client: { address: rinfo.address, port: rinfo.port },
-          file,
-          path: req.filename,
-          negotiated,
-          timeoutMs,
-          retries: this.retries,
-          udpGso: this.options.udpGso ?? true,
-          readChunkBytes,
-          log: this.log,
-          emit: (e) => this.ctx.emit(e),
-        });
+        transfer = new TftpTransfer({ ...common, socket, udpGso: this.options.udpGso ?? true });
         transfer.start();
       }
       handedOver = true;
@@ -253,19 +254,16 @@ export class TftpServer implements NetworkService {
    * A lock-step transfer of a file with real bytes on disk runs in the native addon when it is there; null
    * otherwise (windowed, generated or empty file, addon missing or turned off, or it refused to start).
    */
-  private startNative(rinfo: RemoteInfo, file: OpenFile, path: string, negotiated: TftpNegotiated, timeoutMs: number, readChunkBytes: number): TftpTransferHandle | null {
-    if (negotiated.windowsize !== 1 || this.options.nativeLockstep === false || tftpNativeDisabledByEnv()) return null;
+  private startNative(common: TransferCommon): TftpTransferHandle | null {
+    if (common.negotiated.windowsize !== 1 || this.options.nativeLockstep === false || tftpNativeDisabledByEnv()) return null;
     const { addon } = loadTftpNative();
-    const where = addon ? nativeSpansOf(file) : null;
+    const where = addon ? nativeSpansOf(common.file) : null;
     if (!addon || !where) return null;
-    const transfer = new NativeLockstepTransfer(
-      { addon, bindAddress: this.options.bindAddress, client: { address: rinfo.address, port: rinfo.port }, file, path, negotiated, timeoutMs, retries: this.retries, readChunkBytes, log: this.log, emit: (e) => this.ctx.emit(e) },
-      where,
-    );
+    const transfer = new NativeLockstepTransfer({ ...common, addon, bindAddress: this.options.bindAddress }, where);
     try {
       transfer.start();
     } catch (err) {
-      this.log.debug(`${rinfo.address}:${rinfo.port} native transfer refused (${err instanceof Error ? err.message : String(err)}); JavaScript path`);
+      this.log.debug(`${common.client.address}:${common.client.port} native transfer refused (${err instanceof Error ? err.message : String(err)}); JavaScript path`);
       return null;
     }
     return transfer;
